@@ -1,0 +1,47 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { ObjectStore } from "../core/object-store";
+
+/** A directory as an ObjectStore: keys are relative paths; writes are atomic (temp + rename). */
+export function fileObjectStore(root: string): ObjectStore {
+  const pathOf = (key: string) => join(root, ...key.split("/"));
+  return {
+    name: root,
+    async get(key) {
+      return readFile(pathOf(key));
+    },
+    async put(key, body) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.${process.pid}.tmp`;
+      await writeFile(temp, body);
+      await rename(temp, path);
+    },
+    async list(prefix) {
+      const keys: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        let entries: import("node:fs").Dirent[];
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+          throw e;
+        }
+        for (const entry of entries) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) await walk(path);
+          else {
+            const key = relative(root, path).split(sep).join("/");
+            if (key.startsWith(prefix)) keys.push(key);
+          }
+        }
+      };
+      const slash = prefix.lastIndexOf("/");
+      await walk(slash < 0 ? root : pathOf(prefix.slice(0, slash)));
+      return keys.sort();
+    },
+    async delete(keys) {
+      await Promise.all(keys.map((key) => rm(pathOf(key), { force: true })));
+    },
+  };
+}

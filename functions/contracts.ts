@@ -1,0 +1,153 @@
+/**
+ * The documents the pipeline's stages hand each other through S3 (or a local directory).
+ * Each carries `format` and `version`; a reader refuses a version it does not know
+ * (see core/partial-codec.ts and stages/*). State payloads carry only pointers to them.
+ */
+import type { EdgarColumnName } from "./core/schema";
+
+/** How corrupt records are handled (Spark's names). */
+export type CorruptMode = "permissive" | "dropmalformed" | "failfast";
+
+export interface SampleSpec {
+  /** Share of records kept, 0 < fraction <= 1. */
+  readonly fraction: number;
+  /** Any integer; the same seed keeps the same records whatever the range size. */
+  readonly seed: number;
+}
+
+/** Data-quality checks evaluated by the reducer; each yields pass/fail in validation.json. */
+export interface ChecksConfig {
+  /** Expected number of ok rows, inclusive bounds. */
+  readonly rowCount?: { readonly min?: number; readonly max?: number };
+  /** Largest allowed share (0..1) of ok rows with an empty value, per column. */
+  readonly maxMissingShare?: Partial<Record<EdgarColumnName, number>>;
+  /** Largest allowed share (0..1) of records read that are corrupt. */
+  readonly maxCorruptShare?: number;
+}
+
+export interface RunOptions {
+  /** Target bytes per range (the last one may be shorter). */
+  readonly rangeBytes: number;
+  /** A record (line) longer than this is corrupt (`too_long`) instead of exhausting memory. */
+  readonly maxRecordBytes: number;
+  readonly mode: CorruptMode;
+  readonly sample: SampleSpec | null;
+  readonly checks: ChecksConfig;
+  /** How many IPs `top_ips` keeps. */
+  readonly topN: number;
+  /** Corrupt records quarantined in full per range; beyond it they are counted, not copied. */
+  readonly quarantineLimitPerRange: number;
+}
+
+export const DEFAULT_RUN_OPTIONS: RunOptions = {
+  rangeBytes: 64 * 1024 * 1024,
+  maxRecordBytes: 1024 * 1024,
+  mode: "permissive",
+  sample: null,
+  checks: { maxCorruptShare: 0.01 },
+  topN: 20,
+  quarantineLimitPerRange: 1000,
+};
+
+/** Where the input object is. `bucket` is absent for local files. */
+export interface SourceRef {
+  readonly bucket?: string;
+  readonly key: string;
+  /** The version read at planning time; mappers send it as If-Match. */
+  readonly etag?: string;
+  readonly size: number;
+  /** The object's file name without extensions: the `source=` partition value. */
+  readonly stem: string;
+}
+
+/** [start, end) in bytes of the input object; records starting inside belong to this range. */
+export interface ByteRange {
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface HeaderLayout {
+  /** Column names as the file's header lists them. */
+  readonly columns: readonly string[];
+  /** For each schema column (EDGAR_COLUMNS order), its position in the file. */
+  readonly positions: readonly number[];
+  /** First byte after the header line. */
+  readonly dataStart: number;
+}
+
+export const PLAN_FORMAT = "edgar-etl/plan";
+export interface Plan {
+  readonly format: typeof PLAN_FORMAT;
+  readonly version: 1;
+  readonly runId: string;
+  readonly source: SourceRef;
+  readonly header: HeaderLayout;
+  readonly options: RunOptions;
+  readonly ranges: readonly ByteRange[];
+  readonly plannedAt: string;
+}
+
+/** One Distributed Map item: everything a mapper needs is in the plan it points to. */
+export interface RangeTask {
+  readonly version: 1;
+  readonly runId: string;
+  readonly planKey: string;
+  readonly index: number;
+}
+
+/** What the plan stage returns into the state machine (small: pointers and counts). */
+export interface PlanResult {
+  readonly runId: string;
+  readonly planKey: string;
+  /** A JSON array of RangeTask, read by the Distributed Map's ItemReader. */
+  readonly tasksKey: string;
+  readonly rangeCount: number;
+  readonly sourceBytes: number;
+}
+
+/** What a mapper returns (discarded by the Map state; the reducer reads partials by key). */
+export interface MapResult {
+  readonly index: number;
+  readonly partialKey: string;
+  readonly rowsRead: number;
+}
+
+export type CheckStatus = "pass" | "fail";
+
+/** What the reducer returns into the state machine. */
+export interface ReduceResult {
+  readonly runId: string;
+  readonly status: CheckStatus;
+  readonly manifestKey: string;
+  readonly rows: RowCounts;
+  readonly failedChecks: readonly string[];
+}
+
+export interface RowCounts {
+  /** Non-blank lines after the header: read = ok + corrupt + sampledOut. */
+  read: number;
+  ok: number;
+  corrupt: number;
+  sampledOut: number;
+  /** Empty lines (or a lone CR); not records, not counted in `read`. */
+  blank: number;
+}
+
+export const MANIFEST_FORMAT = "edgar-etl/manifest";
+export interface Manifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly version: 1;
+  readonly runId: string;
+  readonly source: SourceRef;
+  readonly options: RunOptions;
+  readonly rows: RowCounts;
+  readonly status: CheckStatus;
+  readonly rangeCount: number;
+  /** Output keys relative to the output root, per table. */
+  readonly tables: Readonly<Record<string, { readonly key: string; readonly rows: number; readonly bytes: number }>>;
+  readonly validationKey: string;
+  readonly reportKey: string | null;
+  readonly quarantineKey: string | null;
+  readonly committedAt: string;
+}

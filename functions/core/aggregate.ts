@@ -1,0 +1,156 @@
+/**
+ * The aggregate every range produces and the reducer merges: everything the output tables and
+ * the validation report are built from. Plain data (JSON-able), so it can travel through S3.
+ */
+import type { RowCounts } from "../contracts";
+import { EDGAR_COLUMN_NAMES, type EdgarColumnName } from "./schema";
+
+/** Why a record is corrupt. Stable codes: they appear in validation.json and the quarantine. */
+export const CORRUPT_REASONS = [
+  "column_count",
+  "unclosed_quote",
+  "bad_quoting",
+  "invalid_utf8",
+  "too_long",
+  "missing_required",
+  "bad_date",
+  "bad_time",
+  "bad_code",
+] as const;
+export type CorruptReason = (typeof CORRUPT_REASONS)[number];
+
+export interface QuarantinedRecord {
+  /** Byte offset of the record's first byte in the object. */
+  readonly offset: number;
+  /** 1-based line number in the object (the header is line 1); 0 until the reducer assigns it. */
+  line: number;
+  /** Lines (records and blank lines) before this one within its range; used to compute `line`. */
+  readonly lineInRange: number;
+  readonly reason: CorruptReason;
+  readonly detail: string;
+  /** The record as text (invalid UTF-8 replaced), clipped to RAW_CLIP_CHARS. */
+  readonly raw: string;
+}
+
+export const RAW_CLIP_CHARS = 1024;
+
+/** Server-error rows, column-wise, ordered by `offset` (file order). */
+export interface ServerErrorColumns {
+  offset: number[];
+  date: string[];
+  /** HH:MM:SS (a H:MM:SS input is zero-padded). */
+  time: string[];
+  extention: (string | null)[];
+  code: number[];
+}
+
+export interface Aggregate {
+  rows: RowCounts;
+  corruptByReason: Partial<Record<CorruptReason, number>>;
+  /** Among ok rows: empty values per column. */
+  missingByColumn: Record<EdgarColumnName, number>;
+  /** Among ok rows: non-empty values of optional columns that do not parse (became null). */
+  invalidByColumn: Record<EdgarColumnName, number>;
+  minDate: string | null;
+  maxDate: string | null;
+  minTime: string | null;
+  maxTime: string | null;
+  /** Server errors per hour of day, index 0..23. */
+  errorsByHour: number[];
+  serverErrors: ServerErrorColumns;
+  /** Requests per ip, ordered by ip (code-unit order) so equal aggregates are equal values. */
+  ipCounts: { ip: string[]; count: number[] };
+  /** Ordered by offset. */
+  quarantine: QuarantinedRecord[];
+  /** Corrupt records counted but not copied to the quarantine (per-range limit reached). */
+  quarantineOverflow: number;
+}
+
+export function zeroByColumn(): Record<EdgarColumnName, number> {
+  return Object.fromEntries(EDGAR_COLUMN_NAMES.map((n) => [n, 0])) as Record<EdgarColumnName, number>;
+}
+
+export function emptyAggregate(): Aggregate {
+  return {
+    rows: { read: 0, ok: 0, corrupt: 0, sampledOut: 0, blank: 0 },
+    corruptByReason: {},
+    missingByColumn: zeroByColumn(),
+    invalidByColumn: zeroByColumn(),
+    minDate: null,
+    maxDate: null,
+    minTime: null,
+    maxTime: null,
+    errorsByHour: new Array(24).fill(0),
+    serverErrors: { offset: [], date: [], time: [], extention: [], code: [] },
+    ipCounts: { ip: [], count: [] },
+    quarantine: [],
+    quarantineOverflow: 0,
+  };
+}
+
+function minOf(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a < b ? a : b;
+}
+function maxOf(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
+/** Code-unit order, the same in every JS engine and locale. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Merges any number of aggregates. Associative and commutative: the result depends only on
+ * the multiset of inputs (ip counts come out sorted by ip, rows by offset).
+ */
+export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
+  const out = emptyAggregate();
+  const ipTotals = new Map<string, number>();
+  const errorRows: { offset: number; date: string; time: string; extention: string | null; code: number }[] = [];
+  for (const p of parts) {
+    for (const k of Object.keys(out.rows) as (keyof RowCounts)[]) out.rows[k] += p.rows[k];
+    for (const [reason, n] of Object.entries(p.corruptByReason) as [CorruptReason, number][]) {
+      out.corruptByReason[reason] = (out.corruptByReason[reason] ?? 0) + n;
+    }
+    for (const name of EDGAR_COLUMN_NAMES) {
+      out.missingByColumn[name] += p.missingByColumn[name];
+      out.invalidByColumn[name] += p.invalidByColumn[name];
+    }
+    out.minDate = minOf(out.minDate, p.minDate);
+    out.maxDate = maxOf(out.maxDate, p.maxDate);
+    out.minTime = minOf(out.minTime, p.minTime);
+    out.maxTime = maxOf(out.maxTime, p.maxTime);
+    for (let h = 0; h < 24; h++) out.errorsByHour[h]! += p.errorsByHour[h] ?? 0;
+    const se = p.serverErrors;
+    for (let i = 0; i < se.offset.length; i++) {
+      errorRows.push({
+        offset: se.offset[i]!,
+        date: se.date[i]!,
+        time: se.time[i]!,
+        extention: se.extention[i] ?? null,
+        code: se.code[i]!,
+      });
+    }
+    const { ip, count } = p.ipCounts;
+    for (let i = 0; i < ip.length; i++) ipTotals.set(ip[i]!, (ipTotals.get(ip[i]!) ?? 0) + count[i]!);
+    out.quarantine.push(...p.quarantine);
+    out.quarantineOverflow += p.quarantineOverflow;
+  }
+  errorRows.sort((a, b) => a.offset - b.offset);
+  for (const r of errorRows) {
+    out.serverErrors.offset.push(r.offset);
+    out.serverErrors.date.push(r.date);
+    out.serverErrors.time.push(r.time);
+    out.serverErrors.extention.push(r.extention);
+    out.serverErrors.code.push(r.code);
+  }
+  const ips = [...ipTotals.keys()].sort(compareStrings);
+  out.ipCounts = { ip: ips, count: ips.map((ip) => ipTotals.get(ip)!) };
+  out.quarantine.sort((a, b) => a.offset - b.offset);
+  return out;
+}

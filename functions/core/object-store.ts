@@ -1,0 +1,22 @@
+/**
+ * Where the pipeline keeps what it writes: one bucket (or one local directory), keys relative
+ * to it. Adapters: adapters/file-object-store.ts and adapters/s3-object-store.ts.
+ */
+export interface ObjectStore {
+  /** Human-readable root for messages, e.g. `s3://bucket` or a directory. */
+  readonly name: string;
+  get(key: string): Promise<Uint8Array>;
+  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
+  /** Keys under a prefix, in lexicographic order. */
+  list(prefix: string): Promise<string[]>;
+  /** Deletes the keys that exist; absent keys are not an error. */
+  delete(keys: readonly string[]): Promise<void>;
+}
+
+export async function getJson<T>(store: ObjectStore, key: string): Promise<T> {
+  return JSON.parse(Buffer.from(await store.get(key)).toString("utf8")) as T;
+}
+
+export function putJson(store: ObjectStore, key: string, doc: unknown): Promise<void> {
+  return store.put(key, JSON.stringify(doc, null, 2), "application/json");
+}

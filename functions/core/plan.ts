@@ -1,0 +1,26 @@
+import type { ByteRange } from "../contracts";
+import { ConfigError } from "./errors";
+
+/** Step Functions' Distributed Map handles many more, but a run this wide is never needed. */
+export const MAX_RANGES = 10_000;
+
+/**
+ * Cuts [dataStart, size) into consecutive ranges of `rangeBytes` (the last may be shorter).
+ * When that would exceed `maxRanges`, the range size grows so that exactly maxRanges or fewer
+ * are made. An input with no bytes after the header yields no ranges.
+ */
+export function planRanges(dataStart: number, size: number, rangeBytes: number, maxRanges = MAX_RANGES): ByteRange[] {
+  if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
+    throw new ConfigError(`rangeBytes must be a whole number >= 1, got ${rangeBytes}`);
+  }
+  if (!(dataStart >= 0 && dataStart <= size)) {
+    throw new ConfigError(`dataStart ${dataStart} is outside the object (size ${size})`);
+  }
+  const dataBytes = size - dataStart;
+  const step = Math.max(rangeBytes, Math.ceil(dataBytes / maxRanges));
+  const ranges: ByteRange[] = [];
+  for (let start = dataStart, index = 0; start < size; start += step, index++) {
+    ranges.push({ index, start, end: Math.min(size, start + step) });
+  }
+  return ranges;
+}

@@ -1,0 +1,373 @@
+/**
+ * Types one record at a time against the EDGAR schema and folds it into a range's aggregate.
+ * The hot path works on bytes: a quote-free line is split by a byte loop and typed in place;
+ * only records with a `"` go through csv-parse (see splitQuotedLine), and both hand the same
+ * field boundaries to the same typing code.
+ */
+import type { CorruptMode, HeaderLayout, SampleSpec } from "../contracts";
+import {
+  type Aggregate,
+  type CorruptReason,
+  emptyAggregate,
+  compareStrings,
+  type QuarantinedRecord,
+  RAW_CLIP_CHARS,
+  zeroByColumn,
+} from "./aggregate";
+import { ByteCounter } from "./byte-counter";
+import { CorruptRecordError } from "./errors";
+import { splitQuotedLine } from "./quoted-line";
+import { makeSampler } from "./sample";
+import { COLUMN_INDEX, EDGAR_COLUMNS, type EdgarColumnName } from "./schema";
+
+export interface RecordAggregatorOptions {
+  readonly header: HeaderLayout;
+  readonly mode: CorruptMode;
+  readonly sample: SampleSpec | null;
+  readonly maxRecordBytes: number;
+  readonly quarantineLimit: number;
+}
+
+const COMMA = 44;
+const QUOTE = 34;
+const NCOLS = EDGAR_COLUMNS.length;
+const OPTIONAL_INTEGER_COLUMNS = EDGAR_COLUMNS.flatMap((c, i) => (!c.required && c.kind === "integer" ? [i] : []));
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+const utf8Lossy = new TextDecoder("utf-8");
+
+/** Days in each month of a leap year; February of other years is checked separately. */
+const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export class RecordAggregator {
+  private readonly agg: Aggregate = emptyAggregate();
+  private readonly ips = new ByteCounter();
+  private readonly missing = new Float64Array(NCOLS);
+  private readonly invalid = new Float64Array(NCOLS);
+  private readonly corrupt = new Map<CorruptReason, number>();
+  /** Field i of the file is bytes [fieldStart[i], fieldEnd[i]) of the current line buffer. */
+  private readonly fieldStart = new Int32Array(NCOLS);
+  private readonly fieldEnd = new Int32Array(NCOLS);
+  /** File position of each schema column. */
+  private readonly pos: Int32Array;
+  private readonly fileColumns: number;
+  private readonly sampler: ((offset: number) => boolean) | null;
+  private minDate = Number.POSITIVE_INFINITY;
+  private maxDate = Number.NEGATIVE_INFINITY;
+  private minTime = Number.POSITIVE_INFINITY;
+  private maxTime = Number.NEGATIVE_INFINITY;
+  /** Records and blank lines seen so far in this range. */
+  private lines = 0;
+
+  constructor(private readonly options: RecordAggregatorOptions) {
+    this.pos = Int32Array.from(options.header.positions);
+    this.fileColumns = options.header.columns.length;
+    this.sampler = makeSampler(options.sample);
+  }
+
+  /**
+   * One line (without its LF or CRLF) at bytes[start, end) whose first byte is at `offset` in the
+   * object. `fullLength` is the line's true length when the caller kept only a prefix of it.
+   */
+  line(bytes: Uint8Array, start: number, end: number, offset: number, fullLength = end - start): void {
+    const lineInRange = this.lines++;
+    if (fullLength === 0) {
+      this.agg.rows.blank++;
+      return;
+    }
+    this.agg.rows.read++;
+    if (this.sampler !== null && !this.sampler(offset)) {
+      this.agg.rows.sampledOut++;
+      return;
+    }
+    if (fullLength > this.options.maxRecordBytes) {
+      this.reject(
+        "too_long",
+        `record is ${fullLength} bytes, over the limit of ${this.options.maxRecordBytes} (maxRecordBytes)`,
+        bytes,
+        start,
+        end,
+        offset,
+        lineInRange,
+      );
+      return;
+    }
+    // Split on commas; note quotes and non-ASCII bytes on the way.
+    const fs = this.fieldStart;
+    const fe = this.fieldEnd;
+    const ncols = this.fileColumns;
+    let field = 0;
+    let seen = 0;
+    let fieldBegin = start;
+    let quoted = false;
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      seen |= b;
+      if (b === COMMA) {
+        if (field < ncols) {
+          fs[field] = fieldBegin;
+          fe[field] = i;
+        }
+        field++;
+        fieldBegin = i + 1;
+      } else if (b === QUOTE) {
+        quoted = true;
+        break;
+      }
+    }
+    if (!quoted && seen & 0x80) {
+      try {
+        utf8Strict.decode(bytes.subarray(start, end));
+      } catch {
+        this.reject("invalid_utf8", "record is not valid UTF-8", bytes, start, end, offset, lineInRange);
+        return;
+      }
+    }
+    if (quoted) {
+      const split = splitQuotedLine(bytes.subarray(start, end));
+      if (split.kind === "error") {
+        this.reject(split.reason, split.detail, bytes, start, end, offset, lineInRange);
+        return;
+      }
+      if (split.starts.length !== ncols) {
+        this.reject(
+          "column_count",
+          `expected ${ncols} columns, found ${split.starts.length}`,
+          bytes,
+          start,
+          end,
+          offset,
+          lineInRange,
+        );
+        return;
+      }
+      fs.set(split.starts);
+      fe.set(split.ends);
+      this.typed(split.bytes, offset, bytes, start, end, lineInRange);
+      return;
+    }
+    if (field < ncols) {
+      fs[field] = fieldBegin;
+      fe[field] = end;
+    }
+    if (field + 1 !== ncols) {
+      this.reject(
+        "column_count",
+        `expected ${ncols} columns, found ${field + 1}`,
+        bytes,
+        start,
+        end,
+        offset,
+        lineInRange,
+      );
+      return;
+    }
+    this.typed(bytes, offset, bytes, start, end, lineInRange);
+  }
+
+  /** Types the fields (in `fields`, bounds in fieldStart/fieldEnd) and folds an ok row in. */
+  private typed(
+    fields: Uint8Array,
+    offset: number,
+    raw: Uint8Array,
+    rawStart: number,
+    rawEnd: number,
+    lineInRange: number,
+  ): void {
+    const fs = this.fieldStart;
+    const fe = this.fieldEnd;
+    const pos = this.pos;
+    const ipAt = pos[COLUMN_INDEX.ip]!;
+    const dateAt = pos[COLUMN_INDEX.date]!;
+    const timeAt = pos[COLUMN_INDEX.time]!;
+    const codeAt = pos[COLUMN_INDEX.code]!;
+    const ipStart = fs[ipAt]!;
+    const ipEnd = fe[ipAt]!;
+    const fail = (reason: CorruptReason, detail: string) =>
+      this.reject(reason, detail, raw, rawStart, rawEnd, offset, lineInRange);
+
+    if (ipStart === ipEnd) return fail("missing_required", "ip is empty");
+    const date = parseDate(fields, fs[dateAt]!, fe[dateAt]!);
+    if (date < 0) {
+      return fs[dateAt] === fe[dateAt]
+        ? fail("missing_required", "date is empty")
+        : fail("bad_date", `date ${quote(fields, fs[dateAt]!, fe[dateAt]!)} is not a valid YYYY-MM-DD date`);
+    }
+    const time = parseTime(fields, fs[timeAt]!, fe[timeAt]!);
+    if (time < 0) {
+      return fs[timeAt] === fe[timeAt]
+        ? fail("missing_required", "time is empty")
+        : fail("bad_time", `time ${quote(fields, fs[timeAt]!, fe[timeAt]!)} is not a valid HH:MM:SS time`);
+    }
+    const code = parseInteger(fields, fs[codeAt]!, fe[codeAt]!);
+    if (!(code >= 0 && code <= 999)) {
+      return fs[codeAt] === fe[codeAt]
+        ? fail("missing_required", "code is empty")
+        : fail("bad_code", `code ${quote(fields, fs[codeAt]!, fe[codeAt]!)} is not an HTTP status (0-999)`);
+    }
+
+    // An ok row from here on.
+    const agg = this.agg;
+    agg.rows.ok++;
+    for (let c = 0; c < NCOLS; c++) {
+      const p = pos[c]!;
+      if (fs[p] === fe[p]) this.missing[c]!++;
+    }
+    for (const c of OPTIONAL_INTEGER_COLUMNS) {
+      const p = pos[c]!;
+      if (fs[p] !== fe[p] && Number.isNaN(parseInteger(fields, fs[p]!, fe[p]!))) this.invalid[c]!++;
+    }
+    this.ips.add(fields, ipStart, ipEnd);
+    if (date < this.minDate) this.minDate = date;
+    if (date > this.maxDate) this.maxDate = date;
+    if (time < this.minTime) this.minTime = time;
+    if (time > this.maxTime) this.maxTime = time;
+    if (code >= 500 && code < 600) {
+      const hour = Math.floor(time / 3600);
+      agg.errorsByHour[hour]!++;
+      const se = agg.serverErrors;
+      const extAt = pos[COLUMN_INDEX.extention]!;
+      se.offset.push(offset);
+      se.date.push(formatDate(date));
+      se.time.push(formatTime(time));
+      se.extention.push(fs[extAt] === fe[extAt] ? null : utf8Lossy.decode(fields.subarray(fs[extAt], fe[extAt])));
+      se.code.push(code);
+    }
+  }
+
+  private reject(
+    reason: CorruptReason,
+    detail: string,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    offset: number,
+    lineInRange: number,
+  ): void {
+    if (this.options.mode === "failfast") {
+      throw new CorruptRecordError(`corrupt record at byte ${offset}: ${reason}: ${detail}`, offset, reason);
+    }
+    this.agg.rows.corrupt++;
+    this.corrupt.set(reason, (this.corrupt.get(reason) ?? 0) + 1);
+    if (this.options.mode !== "permissive") return;
+    if (this.agg.quarantine.length >= this.options.quarantineLimit) {
+      this.agg.quarantineOverflow++;
+      return;
+    }
+    const clipped = bytes.subarray(start, Math.min(end, start + RAW_CLIP_CHARS * 4));
+    const record: QuarantinedRecord = {
+      offset,
+      line: 0,
+      lineInRange,
+      reason,
+      detail,
+      raw: utf8Lossy.decode(clipped).slice(0, RAW_CLIP_CHARS),
+    };
+    this.agg.quarantine.push(record);
+  }
+
+  /** The aggregate of every line seen so far. */
+  result(): Aggregate {
+    const agg = this.agg;
+    const missing = zeroByColumn();
+    const invalid = zeroByColumn();
+    EDGAR_COLUMNS.forEach((c, i) => {
+      missing[c.name as EdgarColumnName] = this.missing[i]!;
+      invalid[c.name as EdgarColumnName] = this.invalid[i]!;
+    });
+    const { keys, counts } = this.ips.entries();
+    const order = keys.map((_, i) => i).sort((a, b) => compareStrings(keys[a]!, keys[b]!));
+    return {
+      ...agg,
+      corruptByReason: Object.fromEntries(this.corrupt),
+      missingByColumn: missing,
+      invalidByColumn: invalid,
+      minDate: agg.rows.ok > 0 ? formatDate(this.minDate) : null,
+      maxDate: agg.rows.ok > 0 ? formatDate(this.maxDate) : null,
+      minTime: agg.rows.ok > 0 ? formatTime(this.minTime) : null,
+      maxTime: agg.rows.ok > 0 ? formatTime(this.maxTime) : null,
+      ipCounts: { ip: order.map((i) => keys[i]!), count: order.map((i) => counts[i]!) },
+    };
+  }
+
+  /** Lines (records + blank lines) seen so far. */
+  get lineCount(): number {
+    return this.lines;
+  }
+}
+
+function digit(b: number): number {
+  const d = b - 48;
+  return d >= 0 && d <= 9 ? d : -1000;
+}
+
+/** YYYY-MM-DD -> yyyymmdd as an integer, or -1. Years before 1970 are refused (Parquet DATE here). */
+export function parseDate(b: Uint8Array, s: number, e: number): number {
+  if (e - s !== 10 || b[s + 4] !== 45 || b[s + 7] !== 45) return -1;
+  const y = digit(b[s]!) * 1000 + digit(b[s + 1]!) * 100 + digit(b[s + 2]!) * 10 + digit(b[s + 3]!);
+  const m = digit(b[s + 5]!) * 10 + digit(b[s + 6]!);
+  const d = digit(b[s + 8]!) * 10 + digit(b[s + 9]!);
+  if (y < 1970 || m < 1 || m > 12 || d < 1 || d > DAYS_IN_MONTH[m]!) return -1;
+  if (m === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return -1;
+  return y * 10000 + m * 100 + d;
+}
+
+/** HH:MM:SS or H:MM:SS -> seconds since midnight, or -1. */
+export function parseTime(b: Uint8Array, s: number, e: number): number {
+  const len = e - s;
+  let h: number;
+  if (len === 8) h = digit(b[s]!) * 10 + digit(b[s + 1]!);
+  else if (len === 7) h = digit(b[s]!);
+  else return -1;
+  const p = e - 6;
+  if (b[p] !== 58 || b[p + 3] !== 58) return -1;
+  const m = digit(b[p + 1]!) * 10 + digit(b[p + 2]!);
+  const sec = digit(b[p + 4]!) * 10 + digit(b[p + 5]!);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return -1;
+  return h * 3600 + m * 60 + sec;
+}
+
+/**
+ * An integer written `123`, `-7`, `123.0` or `123.00` -> its value; anything else (including
+ * exponents like `1.21e+24`, fractions, or more than 15 digits) -> NaN.
+ */
+export function parseInteger(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  let sign = 1;
+  if (i < e && b[i] === 45) {
+    sign = -1;
+    i++;
+  }
+  const digitsStart = i;
+  let v = 0;
+  while (i < e) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+    i++;
+  }
+  const digits = i - digitsStart;
+  if (digits === 0 || digits > 15) return Number.NaN;
+  if (i < e) {
+    if (b[i] !== 46) return Number.NaN;
+    for (i++; i < e; i++) if (b[i] !== 48) return Number.NaN;
+  }
+  return sign * v;
+}
+
+export function formatDate(yyyymmdd: number): string {
+  const y = Math.floor(yyyymmdd / 10000);
+  const m = Math.floor(yyyymmdd / 100) % 100;
+  const d = yyyymmdd % 100;
+  return `${y}-${m < 10 ? "0" : ""}${m}-${d < 10 ? "0" : ""}${d}`;
+}
+
+export function formatTime(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor(seconds / 60) % 60;
+  const s = seconds % 60;
+  return `${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}:${s < 10 ? "0" : ""}${s}`;
+}
+
+function quote(b: Uint8Array, s: number, e: number): string {
+  return JSON.stringify(utf8Lossy.decode(b.subarray(s, Math.min(e, s + 64))));
+}

@@ -1,0 +1,104 @@
+/**
+ * validation.json: what was read, what was wrong with it, and the configured checks' verdicts.
+ */
+import type { ChecksConfig, CheckStatus, Plan, RowCounts } from "../contracts";
+import type { Aggregate } from "./aggregate";
+import type { CoverageProof } from "./coverage";
+import { EDGAR_COLUMN_NAMES, type EdgarColumnName } from "./schema";
+
+export const VALIDATION_FORMAT = "edgar-etl/validation";
+
+export interface CheckResult {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly observed: number;
+  readonly limit: string;
+}
+
+export interface ValidationReport {
+  readonly format: typeof VALIDATION_FORMAT;
+  readonly version: 1;
+  readonly runId: string;
+  readonly source: Plan["source"];
+  readonly status: CheckStatus;
+  readonly rows: RowCounts;
+  readonly fields: { readonly expected: readonly string[]; readonly present: readonly string[] };
+  readonly missingByColumn: Record<EdgarColumnName, number>;
+  readonly invalidByColumn: Record<EdgarColumnName, number>;
+  readonly corruptByReason: Aggregate["corruptByReason"];
+  readonly quarantine: { readonly records: number; readonly notCopied: number };
+  readonly date: { readonly min: string | null; readonly max: string | null };
+  readonly time: { readonly min: string | null; readonly max: string | null };
+  readonly serverErrors: number;
+  /** Server errors per hour of day, index 0..23. */
+  readonly serverErrorsByHour: readonly number[];
+  readonly distinctIps: number;
+  /** The most active IPs (the top_ips table). */
+  readonly topIps: readonly { readonly ip: string; readonly count: number }[];
+  readonly coverage: CoverageProof & { readonly proven: true };
+  readonly checks: readonly CheckResult[];
+}
+
+export function evaluateChecks(checks: ChecksConfig, agg: Aggregate): CheckResult[] {
+  const { rows } = agg;
+  const results: CheckResult[] = [];
+  if (checks.rowCount !== undefined) {
+    const { min = 0, max = Number.POSITIVE_INFINITY } = checks.rowCount;
+    results.push({
+      name: "rowCount",
+      status: rows.ok >= min && rows.ok <= max ? "pass" : "fail",
+      observed: rows.ok,
+      limit: `${min}..${Number.isFinite(max) ? max : "∞"}`,
+    });
+  }
+  for (const [column, limit] of Object.entries(checks.maxMissingShare ?? {}) as [EdgarColumnName, number][]) {
+    const share = rows.ok === 0 ? 0 : agg.missingByColumn[column] / rows.ok;
+    results.push({
+      name: `maxMissingShare.${column}`,
+      status: share <= limit ? "pass" : "fail",
+      observed: share,
+      limit: `<= ${limit}`,
+    });
+  }
+  if (checks.maxCorruptShare !== undefined) {
+    const parsed = rows.ok + rows.corrupt;
+    const share = parsed === 0 ? 0 : rows.corrupt / parsed;
+    results.push({
+      name: "maxCorruptShare",
+      status: share <= checks.maxCorruptShare ? "pass" : "fail",
+      observed: share,
+      limit: `<= ${checks.maxCorruptShare}`,
+    });
+  }
+  return results;
+}
+
+export function buildValidation(
+  plan: Plan,
+  agg: Aggregate,
+  coverage: CoverageProof,
+  topIps: ValidationReport["topIps"],
+): ValidationReport {
+  const checks = evaluateChecks(plan.options.checks, agg);
+  return {
+    format: VALIDATION_FORMAT,
+    version: 1,
+    runId: plan.runId,
+    source: plan.source,
+    status: checks.every((c) => c.status === "pass") ? "pass" : "fail",
+    rows: agg.rows,
+    fields: { expected: EDGAR_COLUMN_NAMES, present: plan.header.columns },
+    missingByColumn: agg.missingByColumn,
+    invalidByColumn: agg.invalidByColumn,
+    corruptByReason: agg.corruptByReason,
+    quarantine: { records: agg.quarantine.length, notCopied: agg.quarantineOverflow },
+    date: { min: agg.minDate, max: agg.maxDate },
+    time: { min: agg.minTime, max: agg.maxTime },
+    serverErrors: agg.serverErrors.offset.length,
+    serverErrorsByHour: agg.errorsByHour,
+    distinctIps: agg.ipCounts.ip.length,
+    topIps,
+    coverage: { ...coverage, proven: true },
+    checks,
+  };
+}

@@ -1,0 +1,23 @@
+import type { MapResult, RangeTask, SourceRef } from "../contracts";
+import type { ByteSource } from "../core/byte-source";
+import type { ObjectStore } from "../core/object-store";
+import { encodePartial, processRange } from "../core/partial";
+import { workKeys } from "./layout";
+import { readPlan } from "./read-plan";
+
+export interface MapStageInput {
+  readonly task: RangeTask;
+  readonly work: ObjectStore;
+  /** Opens the planned source; an S3 source pins the plan's ETag (If-Match). */
+  readonly openSource: (source: SourceRef) => Promise<ByteSource>;
+}
+
+/** Parses one range of the plan and writes its partial; idempotent (same key every retry). */
+export async function mapRange({ task, work, openSource }: MapStageInput): Promise<MapResult> {
+  const plan = await readPlan(work, task.planKey);
+  const source = await openSource(plan.source);
+  const partial = await processRange(source, plan, task.index);
+  const partialKey = workKeys.partial(plan.runId, task.index);
+  await work.put(partialKey, encodePartial(partial), "application/gzip");
+  return { index: task.index, partialKey, rowsRead: partial.aggregate.rows.read };
+}

@@ -1,0 +1,39 @@
+import { type PlanResult, type Plan, PLAN_FORMAT, type RangeTask, type RunOptions, type SourceRef } from "../contracts";
+import type { ByteSource } from "../core/byte-source";
+import { readHeader } from "../core/header";
+import type { ObjectStore } from "../core/object-store";
+import { putJson } from "../core/object-store";
+import { planRanges } from "../core/plan";
+import { sourceStem, workKeys } from "./layout";
+
+export interface PlanStageInput {
+  readonly runId: string;
+  readonly source: ByteSource;
+  readonly location: { readonly bucket?: string; readonly key: string; readonly etag?: string };
+  readonly options: RunOptions;
+  readonly work: ObjectStore;
+  readonly now?: Date;
+}
+
+/** Validates the header, cuts the object into ranges, writes the plan and the Map's items. */
+export async function planRun(input: PlanStageInput): Promise<PlanResult> {
+  const { runId, source, location, options, work } = input;
+  const header = await readHeader(source);
+  const sourceRef: SourceRef = { ...location, size: source.size, stem: sourceStem(location.key) };
+  const plan: Plan = {
+    format: PLAN_FORMAT,
+    version: 1,
+    runId,
+    source: sourceRef,
+    header,
+    options,
+    ranges: planRanges(header.dataStart, source.size, options.rangeBytes),
+    plannedAt: (input.now ?? new Date()).toISOString(),
+  };
+  const planKey = workKeys.plan(runId);
+  const tasksKey = workKeys.tasks(runId);
+  const tasks: RangeTask[] = plan.ranges.map((r) => ({ version: 1, runId, planKey, index: r.index }));
+  await putJson(work, planKey, plan);
+  await work.put(tasksKey, JSON.stringify(tasks), "application/json");
+  return { runId, planKey, tasksKey, rangeCount: plan.ranges.length, sourceBytes: source.size };
+}
