@@ -145,7 +145,9 @@ export interface Manifest {
   readonly status: CheckStatus;
   readonly rangeCount: number;
   /** Output keys relative to the output root, per table. */
-  readonly tables: Readonly<Record<string, { readonly key: string; readonly rows: number; readonly bytes: number }>>;
+  readonly tables: Readonly<
+    Record<string, { readonly key: string; readonly rows: number; readonly bytes: number }>
+  >;
   readonly validationKey: string;
   readonly reportKey: string | null;
   readonly quarantineKey: string | null;

@@ -8,7 +8,11 @@ declare module "parquetjs-lite" {
   const parquet: {
     ParquetSchema: new (fields: Record<string, unknown>) => unknown;
     ParquetWriter: {
-      openStream(schema: unknown, sink: unknown, options?: Record<string, unknown>): Promise<ParquetWriterInstance>;
+      openStream(
+        schema: unknown,
+        sink: unknown,
+        options?: Record<string, unknown>,
+      ): Promise<ParquetWriterInstance>;
     };
   };
   export default parquet;

@@ -111,7 +111,8 @@ export function compareStrings(a: string, b: string): number {
 export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
   const out = emptyAggregate();
   const ipTotals = new Map<string, number>();
-  const errorRows: { offset: number; date: string; time: string; extention: string | null; code: number }[] = [];
+  const errorRows: { offset: number; date: string; time: string; extention: string | null; code: number }[] =
+    [];
   for (const p of parts) {
     for (const k of Object.keys(out.rows) as (keyof RowCounts)[]) out.rows[k] += p.rows[k];
     for (const [reason, n] of Object.entries(p.corruptByReason) as [CorruptReason, number][]) {

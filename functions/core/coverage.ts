@@ -28,7 +28,8 @@ export function proveCoverage(plan: Plan, partials: readonly RangePartial[]): Co
   byIndex.forEach((p, i) => {
     const range = plan.ranges[i]!;
     const where = `run ${plan.runId} range ${i} [${range.start}, ${range.end})`;
-    if (p.index !== i) throw new CoverageError(`${where}: partial for range ${i} is missing (found ${p.index})`);
+    if (p.index !== i)
+      throw new CoverageError(`${where}: partial for range ${i} is missing (found ${p.index})`);
     if (p.runId !== plan.runId) throw new CoverageError(`${where}: partial belongs to run ${p.runId}`);
     if (p.start !== range.start || p.end !== range.end) {
       throw new CoverageError(`${where}: partial covers [${p.start}, ${p.end}), not the planned range`);

@@ -15,9 +15,14 @@ export async function readHeaderBytes(source: ByteSource): Promise<{ line: Uint8
     );
   }
   const limit = Math.min(source.size, MAX_HEADER_BYTES);
+  let checkedMagic = false;
   const parts: Uint8Array[] = [];
   let have = 0;
   for await (const chunk of source.stream(0, limit)) {
+    if (!checkedMagic) {
+      rejectCompressed(source.name, chunk);
+      checkedMagic = true;
+    }
     const nl = chunk.indexOf(10);
     if (nl >= 0) {
       parts.push(chunk.subarray(0, nl));
@@ -74,6 +79,17 @@ export function parseHeader(line: Uint8Array, dataStart: number, sourceName: str
     positions: EDGAR_COLUMN_NAMES.map((name) => columns.indexOf(name)),
     dataStart,
   };
+}
+
+/** gzip and zip objects are not byte-splittable; they need the inflate stage first. */
+function rejectCompressed(name: string, head: Uint8Array): void {
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const zip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+  if (gzip || zip) {
+    throw new InputRejectedError(
+      `${name} is ${gzip ? "gzip" : "zip"}-compressed; compressed input cannot be split into byte ranges yet: upload the uncompressed CSV`,
+    );
+  }
 }
 
 export async function readHeader(source: ByteSource): Promise<HeaderLayout> {

@@ -9,7 +9,12 @@ export const MAX_RANGES = 10_000;
  * When that would exceed `maxRanges`, the range size grows so that exactly maxRanges or fewer
  * are made. An input with no bytes after the header yields no ranges.
  */
-export function planRanges(dataStart: number, size: number, rangeBytes: number, maxRanges = MAX_RANGES): ByteRange[] {
+export function planRanges(
+  dataStart: number,
+  size: number,
+  rangeBytes: number,
+  maxRanges = MAX_RANGES,
+): ByteRange[] {
   if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
     throw new ConfigError(`rangeBytes must be a whole number >= 1, got ${rangeBytes}`);
   }

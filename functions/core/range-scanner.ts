@@ -21,7 +21,13 @@ export interface RangeBounds {
  * it is longer than maxRecordBytes (`fullLength` is then its true length without CR/LF).
  * `offset` is the position of its first byte in the object.
  */
-export type LineSink = (bytes: Uint8Array, start: number, end: number, offset: number, fullLength: number) => void;
+export type LineSink = (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  offset: number,
+  fullLength: number,
+) => void;
 
 const LF = 10;
 const CR = 13;

@@ -8,8 +8,8 @@ import type { CorruptMode, HeaderLayout, SampleSpec } from "../contracts";
 import {
   type Aggregate,
   type CorruptReason,
-  emptyAggregate,
   compareStrings,
+  emptyAggregate,
   type QuarantinedRecord,
   RAW_CLIP_CHARS,
   zeroByColumn,
@@ -31,7 +31,9 @@ export interface RecordAggregatorOptions {
 const COMMA = 44;
 const QUOTE = 34;
 const NCOLS = EDGAR_COLUMNS.length;
-const OPTIONAL_INTEGER_COLUMNS = EDGAR_COLUMNS.flatMap((c, i) => (!c.required && c.kind === "integer" ? [i] : []));
+const OPTIONAL_INTEGER_COLUMNS = EDGAR_COLUMNS.flatMap((c, i) =>
+  !c.required && c.kind === "integer" ? [i] : [],
+);
 const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 const utf8Lossy = new TextDecoder("utf-8");
 
@@ -164,7 +166,10 @@ export class RecordAggregator {
     this.typed(bytes, offset, bytes, start, end, lineInRange);
   }
 
-  /** Types the fields (in `fields`, bounds in fieldStart/fieldEnd) and folds an ok row in. */
+  /**
+   * Types the fields (in `fields`, bounds in fieldStart/fieldEnd) and folds an ok row in.
+   * Returns whether the row was ok.
+   */
   private typed(
     fields: Uint8Array,
     offset: number,
@@ -172,7 +177,7 @@ export class RecordAggregator {
     rawStart: number,
     rawEnd: number,
     lineInRange: number,
-  ): void {
+  ): boolean {
     const fs = this.fieldStart;
     const fe = this.fieldEnd;
     const pos = this.pos;
@@ -182,8 +187,10 @@ export class RecordAggregator {
     const codeAt = pos[COLUMN_INDEX.code]!;
     const ipStart = fs[ipAt]!;
     const ipEnd = fe[ipAt]!;
-    const fail = (reason: CorruptReason, detail: string) =>
+    const fail = (reason: CorruptReason, detail: string) => {
       this.reject(reason, detail, raw, rawStart, rawEnd, offset, lineInRange);
+      return false;
+    };
 
     if (ipStart === ipEnd) return fail("missing_required", "ip is empty");
     const date = parseDate(fields, fs[dateAt]!, fe[dateAt]!);
@@ -229,9 +236,12 @@ export class RecordAggregator {
       se.offset.push(offset);
       se.date.push(formatDate(date));
       se.time.push(formatTime(time));
-      se.extention.push(fs[extAt] === fe[extAt] ? null : utf8Lossy.decode(fields.subarray(fs[extAt], fe[extAt])));
+      se.extention.push(
+        fs[extAt] === fe[extAt] ? null : utf8Lossy.decode(fields.subarray(fs[extAt], fe[extAt])),
+      );
       se.code.push(code);
     }
+    return true;
   }
 
   private reject(

@@ -4,8 +4,7 @@
  */
 import type { ValidationReport } from "./validation";
 
-const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 function barChart(title: string, bars: readonly { label: string; value: number }[], unit: string): string {
@@ -21,7 +20,10 @@ function barChart(title: string, bars: readonly { label: string; value: number }
     })
     .join("");
   const h = Math.max(1, bars.length) * (barH + 4);
-  const body = bars.length === 0 ? `<p>None.</p>` : `<svg role="img" aria-label="${esc(title)}" width="${width}" height="${h}" font-size="12" font-family="sans-serif">${rows}</svg>`;
+  const body =
+    bars.length === 0
+      ? `<p>None.</p>`
+      : `<svg role="img" aria-label="${esc(title)}" width="${width}" height="${h}" font-size="12" font-family="sans-serif">${rows}</svg>`;
   return `<section><h2>${esc(title)}</h2>${body}</section>`;
 }
 
@@ -32,7 +34,10 @@ function table(headers: readonly string[], rows: readonly (readonly unknown[])[]
 }
 
 export function renderReport(v: ValidationReport): string {
-  const hours = v.serverErrorsByHour.map((value, hour) => ({ label: `${String(hour).padStart(2, "0")}:00`, value }));
+  const hours = v.serverErrorsByHour.map((value, hour) => ({
+    label: `${String(hour).padStart(2, "0")}:00`,
+    value,
+  }));
   const ips = v.topIps.map((r) => ({ label: r.ip, value: r.count }));
   const r = v.rows;
   const columns = Object.keys(v.missingByColumn) as (keyof typeof v.missingByColumn)[];
@@ -43,11 +48,20 @@ export function renderReport(v: ValidationReport): string {
 <h1>EDGAR log run: ${esc(v.source.stem)} <span class="${v.status}">${v.status.toUpperCase()}</span></h1>
 <p>Run <code>${esc(v.runId)}</code> over <code>${esc(v.source.bucket ? `s3://${v.source.bucket}/${v.source.key}` : v.source.key)}</code>, ${fmt(v.source.size)} bytes in ${fmt(v.coverage.ranges)} ranges (coverage proven). Dates ${esc(v.date.min)} to ${esc(v.date.max)}, times ${esc(v.time.min)} to ${esc(v.time.max)}.</p>
 <section><h2>Rows</h2>${table(["read", "ok", "corrupt", "sampled out", "blank lines", "server errors", "distinct IPs"], [[fmt(r.read), fmt(r.ok), fmt(r.corrupt), fmt(r.sampledOut), fmt(r.blank), fmt(v.serverErrors), fmt(v.distinctIps)]])}</section>
-<section><h2>Checks</h2>${table(["check", "observed", "limit", "status"], v.checks.map((c) => [c.name, c.observed, c.limit, c.status]))}</section>
+<section><h2>Checks</h2>${table(
+    ["check", "observed", "limit", "status"],
+    v.checks.map((c) => [c.name, c.observed, c.limit, c.status]),
+  )}</section>
 ${barChart("Server errors by hour", hours, "server errors")}
 ${barChart(`Most active IPs (top ${ips.length})`, ips, "requests")}
-<section><h2>Values per column (ok rows)</h2>${table(["column", "missing", "invalid"], columns.map((c) => [c, fmt(v.missingByColumn[c]), fmt(v.invalidByColumn[c])]))}</section>
-<section><h2>Corrupt records</h2>${table(["reason", "records"], Object.entries(v.corruptByReason).map(([k, n]) => [k, fmt(n ?? 0)]))}<p>${fmt(v.quarantine.records)} quarantined in full, ${fmt(v.quarantine.notCopied)} counted only.</p></section>
+<section><h2>Values per column (ok rows)</h2>${table(
+    ["column", "missing", "invalid"],
+    columns.map((c) => [c, fmt(v.missingByColumn[c]), fmt(v.invalidByColumn[c])]),
+  )}</section>
+<section><h2>Corrupt records</h2>${table(
+    ["reason", "records"],
+    Object.entries(v.corruptByReason).map(([k, n]) => [k, fmt(n ?? 0)]),
+  )}<p>${fmt(v.quarantine.records)} quarantined in full, ${fmt(v.quarantine.notCopied)} counted only.</p></section>
 </body></html>
 `;
 }

@@ -24,7 +24,10 @@ function wholeNumber(name: string, v: unknown, min: number): number {
   return n;
 }
 
-export function resolveRunOptions(overrides: RunOverrides, base: RunOptions = DEFAULT_RUN_OPTIONS): RunOptions {
+export function resolveRunOptions(
+  overrides: RunOverrides,
+  base: RunOptions = DEFAULT_RUN_OPTIONS,
+): RunOptions {
   const o = overrides;
   let sample = base.sample;
   if (o.sample !== undefined && o.sample !== null) {
@@ -34,20 +37,25 @@ export function resolveRunOptions(overrides: RunOverrides, base: RunOptions = DE
       throw new ConfigError(`sample.fraction must be a number in (0, 1], got ${JSON.stringify(s.fraction)}`);
     }
     const seed = s.seed === undefined ? 0 : Number(s.seed);
-    if (!Number.isSafeInteger(seed)) throw new ConfigError(`sample.seed must be an integer, got ${JSON.stringify(s.seed)}`);
+    if (!Number.isSafeInteger(seed))
+      throw new ConfigError(`sample.seed must be an integer, got ${JSON.stringify(s.seed)}`);
     sample = { fraction, seed };
   }
   if (o.mode !== undefined && !MODES.includes(o.mode as CorruptMode)) {
     throw new ConfigError(`mode must be one of ${MODES.join(", ")}, got ${JSON.stringify(o.mode)}`);
   }
   if (o.checks !== undefined && (typeof o.checks !== "object" || o.checks === null)) {
-    throw new ConfigError(`checks must be an object like {"maxCorruptShare":0.01}, got ${JSON.stringify(o.checks)}`);
+    throw new ConfigError(
+      `checks must be an object like {"maxCorruptShare":0.01}, got ${JSON.stringify(o.checks)}`,
+    );
   }
   return {
     ...base,
     rangeBytes: o.rangeBytes === undefined ? base.rangeBytes : wholeNumber("rangeBytes", o.rangeBytes, 1),
     maxRecordBytes:
-      o.maxRecordBytes === undefined ? base.maxRecordBytes : wholeNumber("maxRecordBytes", o.maxRecordBytes, 1),
+      o.maxRecordBytes === undefined
+        ? base.maxRecordBytes
+        : wholeNumber("maxRecordBytes", o.maxRecordBytes, 1),
     mode: (o.mode as CorruptMode | undefined) ?? base.mode,
     sample,
     checks: (o.checks as ChecksConfig | undefined) ?? base.checks,

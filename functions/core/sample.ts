@@ -24,7 +24,9 @@ export function sampleHash(seed: number, offset: number): number {
 }
 
 /** Returns a predicate "keep the record starting at this offset", or null when all are kept. */
-export function makeSampler(sample: { fraction: number; seed: number } | null): ((offset: number) => boolean) | null {
+export function makeSampler(
+  sample: { fraction: number; seed: number } | null,
+): ((offset: number) => boolean) | null {
   if (sample === null || sample.fraction >= 1) return null;
   const { fraction, seed } = sample;
   return (offset) => sampleHash(seed, offset) < fraction;

@@ -1,7 +1,7 @@
 /**
  * validation.json: what was read, what was wrong with it, and the configured checks' verdicts.
  */
-import type { ChecksConfig, CheckStatus, Plan, RowCounts } from "../contracts";
+import type { CheckStatus, ChecksConfig, Plan, RowCounts } from "../contracts";
 import type { Aggregate } from "./aggregate";
 import type { CoverageProof } from "./coverage";
 import { EDGAR_COLUMN_NAMES, type EdgarColumnName } from "./schema";

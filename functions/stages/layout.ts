@@ -8,14 +8,17 @@ import type { TableName } from "../core/tables";
 export const workKeys = {
   plan: (runId: string) => `runs/${runId}/plan.json`,
   tasks: (runId: string) => `runs/${runId}/tasks.json`,
-  partial: (runId: string, index: number) => `runs/${runId}/partials/range-${String(index).padStart(5, "0")}.json.gz`,
+  partial: (runId: string, index: number) =>
+    `runs/${runId}/partials/range-${String(index).padStart(5, "0")}.json.gz`,
 };
 
 export const outputKeys = {
   tablePrefix: (table: TableName, stem: string) => `${table}/source=${stem}/`,
   table: (table: TableName, stem: string) => `${table}/source=${stem}/part-00000.parquet`,
-  runFile: (stem: string, file: "validation.json" | "report.html" | "_manifest.json" | "_SUCCESS" | "quarantine.jsonl") =>
-    `_runs/source=${stem}/${file}`,
+  runFile: (
+    stem: string,
+    file: "validation.json" | "report.html" | "_manifest.json" | "_SUCCESS" | "quarantine.jsonl",
+  ) => `_runs/source=${stem}/${file}`,
 };
 
 /** The partition value for an object key: its file name without extensions, made path-safe. */

@@ -1,4 +1,11 @@
-import { type PlanResult, type Plan, PLAN_FORMAT, type RangeTask, type RunOptions, type SourceRef } from "../contracts";
+import {
+  PLAN_FORMAT,
+  type Plan,
+  type PlanResult,
+  type RangeTask,
+  type RunOptions,
+  type SourceRef,
+} from "../contracts";
 import type { ByteSource } from "../core/byte-source";
 import { readHeader } from "../core/header";
 import type { ObjectStore } from "../core/object-store";

@@ -1,4 +1,4 @@
-import { type Plan, PLAN_FORMAT } from "../contracts";
+import { PLAN_FORMAT, type Plan } from "../contracts";
 import { ContractError } from "../core/errors";
 import { getJson, type ObjectStore } from "../core/object-store";
 

@@ -1,0 +1,75 @@
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { ByteSource } from "../core/byte-source";
+import { InputRejectedError } from "../core/errors";
+
+export interface S3ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+  /** When given, every read sends If-Match: an object replaced mid-run fails loudly. */
+  readonly etag?: string;
+  /** When known (from the plan), saves the HEAD request. */
+  readonly size?: number;
+}
+
+/** An S3 object as a ByteSource: open-ended or bounded ranged GETs, streamed, never buffered. */
+export async function openS3ByteSource(
+  s3: S3Client,
+  ref: S3ObjectRef,
+): Promise<ByteSource & { etag: string }> {
+  let size = ref.size;
+  let etag = ref.etag;
+  const name = `s3://${ref.bucket}/${ref.key}`;
+  if (size === undefined || etag === undefined) {
+    const head = await s3
+      .send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag }))
+      .catch((e: unknown) => {
+        throw describeS3Failure(e, name, ref.etag);
+      });
+    size = head.ContentLength ?? 0;
+    etag = head.ETag ?? "";
+  }
+  const objectSize = size;
+  const objectEtag = etag;
+  return {
+    size: objectSize,
+    name,
+    etag: objectEtag,
+    async *stream(start: number, end = objectSize) {
+      if (end <= start) return;
+      const range = end >= objectSize ? `bytes=${start}-` : `bytes=${start}-${end - 1}`;
+      const response = await s3
+        .send(
+          new GetObjectCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            Range: range,
+            IfMatch: objectEtag === "" ? undefined : objectEtag,
+          }),
+        )
+        .catch((e: unknown) => {
+          throw describeS3Failure(e, name, objectEtag);
+        });
+      const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+      if (body === undefined) return;
+      try {
+        for await (const chunk of body) yield chunk;
+      } finally {
+        body.destroy?.();
+      }
+    },
+  };
+}
+
+function describeS3Failure(e: unknown, name: string, etag: string | undefined): Error {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err.$metadata?.httpStatusCode;
+  if (status === 412 || err.name === "PreconditionFailed") {
+    return new InputRejectedError(
+      `${name} changed during the run (its ETag is no longer ${etag}); start a new execution for the new version`,
+    );
+  }
+  if (status === 404 || err.name === "NoSuchKey" || err.name === "NotFound") {
+    return new InputRejectedError(`${name} does not exist; check the bucket and key`);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
