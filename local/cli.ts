@@ -16,7 +16,8 @@ const USAGE = `usage:
   edgar-etl run <file.csv> --out <dir> [--range-bytes N] [--sample F --seed S]
                 [--mode permissive|dropmalformed|failfast] [--concurrency N] [--top N] [--verbose]
   edgar-etl generate --bytes N --seed S --out <file.csv>
-  edgar-etl demo     (what npm start runs: a cached ~200 MB synthetic day -> ./out)`;
+  edgar-etl demo     (what npm start runs: a cached ~200 MB synthetic day -> ./out)
+  edgar-etl bench [--file f.csv] [--bytes N] [--repeats N]   (what npm run bench runs)`;
 
 /** Exit codes: 0 ok, 1 failed, 2 bad usage, 3 outputs written but a data check failed. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -28,6 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return generateCommand(rest);
     case "demo":
       return demoCommand(rest);
+    case "bench":
+      return benchCommand(rest);
     case undefined:
     case "help":
     case "--help":
@@ -61,7 +64,9 @@ async function runCommand(args: readonly string[]): Promise<number> {
     return 2;
   }
   if (input.startsWith("s3://")) {
-    console.error("edgar-etl run: s3:// input is read by the deployed pipeline; download the object or start an execution");
+    console.error(
+      "edgar-etl run: s3:// input is read by the deployed pipeline; download the object or start an execution",
+    );
     return 2;
   }
   const options = resolveRunOptions({
@@ -110,6 +115,22 @@ async function demoCommand(args: readonly string[]): Promise<number> {
     await rename(`${cached}.partial`, cached);
   }
   return runCommand([cached, "--out", "out", ...args]);
+}
+
+async function benchCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { file: { type: "string" }, bytes: { type: "string" }, repeats: { type: "string" } },
+  });
+  const { runBench } = await import("./bench");
+  console.log(
+    await runBench({
+      file: values.file,
+      bytes: Number(values.bytes ?? 500_000_000),
+      repeats: Number(values.repeats ?? 3),
+    }),
+  );
+  return 0;
 }
 
 function describeFailure(e: unknown, verbose: boolean): string {

@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import type { PlanResult, RangeTask, ReduceResult, RunOptions } from "../functions/contracts";
-import type { ValidationReport } from "../functions/core/validation";
 import { openFileByteSource } from "../functions/adapters/file-byte-source";
 import { fileObjectStore } from "../functions/adapters/file-object-store";
+import type { PlanResult, RangeTask, ReduceResult, RunOptions } from "../functions/contracts";
+import type { ValidationReport } from "../functions/core/validation";
 import { mapRange } from "../functions/stages/map-stage";
 import { planRun } from "../functions/stages/plan-stage";
 import { reduceRun } from "../functions/stages/reduce-stage";
@@ -33,13 +33,20 @@ export interface LocalRunOutcome {
 
 export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
   const started = performance.now();
-  const runId = input.runId ?? `local-${basename(input.file).replace(/[^A-Za-z0-9_-]/g, "_")}-${Date.now().toString(36)}`;
+  const runId =
+    input.runId ?? `local-${basename(input.file).replace(/[^A-Za-z0-9_-]/g, "_")}-${Date.now().toString(36)}`;
   const workDir = input.workDir ?? (await mkdtemp(join(tmpdir(), "edgar-etl-work-")));
   const work = fileObjectStore(workDir);
   const out = fileObjectStore(input.outDir);
   const source = await openFileByteSource(input.file);
   try {
-    const plan = await planRun({ runId, source, location: { key: input.file }, options: input.options, work });
+    const plan = await planRun({
+      runId,
+      source,
+      location: { key: input.file },
+      options: input.options,
+      work,
+    });
     const tasks = JSON.parse(Buffer.from(await work.get(plan.tasksKey)).toString("utf8")) as RangeTask[];
     let next = 0;
     const worker = async () => {

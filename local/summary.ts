@@ -7,7 +7,9 @@ const n = (v: number) => v.toLocaleString("en-US");
 export function formatSummary(outcome: LocalRunOutcome, outDir: string): string {
   const { plan, result, validation: v, seconds } = outcome;
   const r = v.rows;
-  const byHour = v.serverErrorsByHour.flatMap((c, h) => (c > 0 ? [`${String(h).padStart(2, "0")}h ${n(c)}`] : []));
+  const byHour = v.serverErrorsByHour.flatMap((c, h) =>
+    c > 0 ? [`${String(h).padStart(2, "0")}h ${n(c)}`] : [],
+  );
   const lines = [
     `run ${result.runId}: ${v.status === "pass" ? "PASS" : "FAIL"}`,
     `  input        ${v.source.key} (${n(plan.sourceBytes)} bytes, ${n(plan.rangeCount)} ranges, coverage proven)`,
@@ -15,10 +17,16 @@ export function formatSummary(outcome: LocalRunOutcome, outDir: string): string 
     `  dates        ${v.date.min ?? "-"} .. ${v.date.max ?? "-"}, times ${v.time.min ?? "-"} .. ${v.time.max ?? "-"}`,
     `  5xx errors   ${n(v.serverErrors)}`,
     `  by hour      ${byHour.join("  ") || "none"}`,
-    `  top 5 IPs    ${v.topIps.slice(0, 5).map((t) => `${t.ip} ${n(t.count)}`).join(", ") || "none"} (${n(v.distinctIps)} distinct)`,
+    `  top 5 IPs    ${
+      v.topIps
+        .slice(0, 5)
+        .map((t) => `${t.ip} ${n(t.count)}`)
+        .join(", ") || "none"
+    } (${n(v.distinctIps)} distinct)`,
   ];
   const corrupt = Object.entries(v.corruptByReason);
-  if (corrupt.length > 0) lines.push(`  corrupt      ${corrupt.map(([k, c]) => `${k} ${n(c ?? 0)}`).join(", ")}`);
+  if (corrupt.length > 0)
+    lines.push(`  corrupt      ${corrupt.map(([k, c]) => `${k} ${n(c ?? 0)}`).join(", ")}`);
   lines.push(
     `  checks       ${v.checks.map((c) => `${c.name} ${c.status} (${round(c.observed)} ${c.limit})`).join(", ") || "none configured"}`,
     `  time         ${seconds.toFixed(2)} s: ${(plan.sourceBytes / 1e6 / seconds).toFixed(1)} MB/s, ${n(Math.round(r.read / seconds))} rows/s`,

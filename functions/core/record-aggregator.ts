@@ -93,17 +93,18 @@ export class RecordAggregator {
       );
       return;
     }
-    // Split on commas; note quotes and non-ASCII bytes on the way.
+    // Split on commas; note quotes and non-ASCII bytes on the way. Most bytes of a log line are
+    // digits, letters, '.', '-' or ':' (all in 45..127), so one range test skips them.
     const fs = this.fieldStart;
     const fe = this.fieldEnd;
     const ncols = this.fileColumns;
     let field = 0;
-    let seen = 0;
+    let nonAscii = false;
     let fieldBegin = start;
     let quoted = false;
     for (let i = start; i < end; i++) {
       const b = bytes[i]!;
-      seen |= b;
+      if (b >= 45 && b < 128) continue;
       if (b === COMMA) {
         if (field < ncols) {
           fs[field] = fieldBegin;
@@ -114,9 +115,11 @@ export class RecordAggregator {
       } else if (b === QUOTE) {
         quoted = true;
         break;
+      } else if (b >= 128) {
+        nonAscii = true;
       }
     }
-    if (!quoted && seen & 0x80) {
+    if (!quoted && nonAscii) {
       try {
         utf8Strict.decode(bytes.subarray(start, end));
       } catch {
@@ -187,29 +190,24 @@ export class RecordAggregator {
     const codeAt = pos[COLUMN_INDEX.code]!;
     const ipStart = fs[ipAt]!;
     const ipEnd = fe[ipAt]!;
-    const fail = (reason: CorruptReason, detail: string) => {
+    // Required fields, in schema order; the first that fails names the record's reason.
+    let failed = -1;
+    let date = -1;
+    let time = -1;
+    let code = -1;
+    if (ipStart === ipEnd) failed = ipAt;
+    else if ((date = parseDate(fields, fs[dateAt]!, fe[dateAt]!)) < 0) failed = dateAt;
+    else if ((time = parseTime(fields, fs[timeAt]!, fe[timeAt]!)) < 0) failed = timeAt;
+    else if (!((code = parseInteger(fields, fs[codeAt]!, fe[codeAt]!)) >= 0 && code <= 999)) failed = codeAt;
+    if (failed >= 0) {
+      const [reason, detail] = requiredFieldFailure(
+        this.options.header.columns[failed]!,
+        fields,
+        fs[failed]!,
+        fe[failed]!,
+      );
       this.reject(reason, detail, raw, rawStart, rawEnd, offset, lineInRange);
       return false;
-    };
-
-    if (ipStart === ipEnd) return fail("missing_required", "ip is empty");
-    const date = parseDate(fields, fs[dateAt]!, fe[dateAt]!);
-    if (date < 0) {
-      return fs[dateAt] === fe[dateAt]
-        ? fail("missing_required", "date is empty")
-        : fail("bad_date", `date ${quote(fields, fs[dateAt]!, fe[dateAt]!)} is not a valid YYYY-MM-DD date`);
-    }
-    const time = parseTime(fields, fs[timeAt]!, fe[timeAt]!);
-    if (time < 0) {
-      return fs[timeAt] === fe[timeAt]
-        ? fail("missing_required", "time is empty")
-        : fail("bad_time", `time ${quote(fields, fs[timeAt]!, fe[timeAt]!)} is not a valid HH:MM:SS time`);
-    }
-    const code = parseInteger(fields, fs[codeAt]!, fe[codeAt]!);
-    if (!(code >= 0 && code <= 999)) {
-      return fs[codeAt] === fe[codeAt]
-        ? fail("missing_required", "code is empty")
-        : fail("bad_code", `code ${quote(fields, fs[codeAt]!, fe[codeAt]!)} is not an HTTP status (0-999)`);
     }
 
     // An ok row from here on.
@@ -303,6 +301,19 @@ export class RecordAggregator {
   get lineCount(): number {
     return this.lines;
   }
+}
+
+const REQUIRED_FORMAT: Record<string, [CorruptReason, string]> = {
+  date: ["bad_date", "is not a valid YYYY-MM-DD date"],
+  time: ["bad_time", "is not a valid HH:MM:SS time"],
+  code: ["bad_code", "is not an HTTP status (0-999)"],
+};
+
+/** Why a required field failed: empty, or (for date, time, code) not in its format. */
+function requiredFieldFailure(column: string, b: Uint8Array, s: number, e: number): [CorruptReason, string] {
+  const format = REQUIRED_FORMAT[column];
+  if (s === e || format === undefined) return ["missing_required", `${column} is empty`];
+  return [format[0], `${column} ${quote(b, s, e)} ${format[1]}`];
 }
 
 function digit(b: number): number {
