@@ -33,6 +33,12 @@ export interface QuarantinedRecord {
 }
 
 export const RAW_CLIP_CHARS = 1024;
+/**
+ * Bytes a quarantined record is decoded from: enough for RAW_CLIP_CHARS characters of any
+ * width, and always available (the range scanner keeps at least this much of a long line), so
+ * `raw` never depends on how the bytes were chunked.
+ */
+export const RAW_CLIP_BYTES = RAW_CLIP_CHARS * 4;
 
 /** Server-error rows, column-wise, ordered by `offset` (file order). */
 export interface ServerErrorColumns {

@@ -15,23 +15,24 @@ export async function readHeaderBytes(source: ByteSource): Promise<{ line: Uint8
     );
   }
   const limit = Math.min(source.size, MAX_HEADER_BYTES);
-  let checkedMagic = false;
   const parts: Uint8Array[] = [];
   let have = 0;
+  let checkedMagic = false;
   for await (const chunk of source.stream(0, limit)) {
-    if (!checkedMagic) {
-      rejectCompressed(source.name, chunk);
+    parts.push(chunk);
+    have += chunk.length;
+    if (!checkedMagic && (have >= 4 || have === limit)) {
+      rejectCompressed(source.name, Buffer.concat(parts, have).subarray(0, 4));
       checkedMagic = true;
     }
     const nl = chunk.indexOf(10);
     if (nl >= 0) {
-      parts.push(chunk.subarray(0, nl));
-      have += nl;
-      return { line: Buffer.concat(parts, have), dataStart: have + 1 };
+      if (!checkedMagic) rejectCompressed(source.name, Buffer.concat(parts, have));
+      const lineLength = have - chunk.length + nl;
+      return { line: Buffer.concat(parts, have).subarray(0, lineLength), dataStart: lineLength + 1 };
     }
-    parts.push(chunk);
-    have += chunk.length;
   }
+  if (!checkedMagic) rejectCompressed(source.name, Buffer.concat(parts, have));
   if (limit === source.size) return { line: Buffer.concat(parts, have), dataStart: source.size };
   throw new InputRejectedError(
     `${source.name}: no line break in the first ${MAX_HEADER_BYTES} bytes, so there is no CSV header; is this a CSV file (compressed or binary input is not read)?`,

@@ -10,7 +10,7 @@ export type QuotedLineSplit =
   | { kind: "fields"; bytes: Uint8Array; starts: Int32Array; ends: Int32Array }
   | { kind: "error"; reason: CorruptReason; detail: string };
 
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /** Splits one line (no LF, no trailing CR) as CSV. A quoted field cannot span lines here. */

@@ -4,9 +4,10 @@
  * and skips through the first LF, so a record starting exactly at its start is its own; it then
  * hands on every line starting before its end, reading past the end to finish the last one.
  * Memory stays bounded: a line is copied only when it crosses a chunk, and at most
- * maxRecordBytes + 1 of it are kept.
+ * maxRecordBytes + 1 of it (or RAW_CLIP_BYTES, if more) are kept.
  */
 import type { ByteRange } from "../contracts";
+import { RAW_CLIP_BYTES } from "./aggregate";
 import type { ByteSource } from "./byte-source";
 
 export interface RangeBounds {
@@ -39,7 +40,8 @@ export async function scanRange(
   maxRecordBytes: number,
   sink: LineSink,
 ): Promise<RangeBounds> {
-  const keep = maxRecordBytes + 1;
+  // Enough to tell a line is too long, and to quote its start in the quarantine.
+  const keep = Math.max(maxRecordBytes + 1, RAW_CLIP_BYTES);
   let carry = new Uint8Array(Math.min(keep, 64 * 1024));
   let carryLength = 0; // bytes of the pending line held in carry
   let pendingLength = 0; // true length of the pending line so far

@@ -11,6 +11,7 @@ import {
   compareStrings,
   emptyAggregate,
   type QuarantinedRecord,
+  RAW_CLIP_BYTES,
   RAW_CLIP_CHARS,
   zeroByColumn,
 } from "./aggregate";
@@ -34,8 +35,9 @@ const NCOLS = EDGAR_COLUMNS.length;
 const OPTIONAL_INTEGER_COLUMNS = EDGAR_COLUMNS.flatMap((c, i) =>
   !c.required && c.kind === "integer" ? [i] : [],
 );
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
-const utf8Lossy = new TextDecoder("utf-8");
+// ignoreBOM keeps a U+FEFF that starts a value: a BOM is only meaningful before the header.
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Lossy = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Days in each month of a leap year; February of other years is checked separately. */
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -261,7 +263,7 @@ export class RecordAggregator {
       this.agg.quarantineOverflow++;
       return;
     }
-    const clipped = bytes.subarray(start, Math.min(end, start + RAW_CLIP_CHARS * 4));
+    const clipped = bytes.subarray(start, Math.min(end, start + RAW_CLIP_BYTES));
     const record: QuarantinedRecord = {
       offset,
       line: 0,

@@ -1,0 +1,58 @@
+/**
+ * The execution name of one object version's run: deterministic, so S3's at-least-once events
+ * and repeated backfills map to the same Step Functions execution, and Step Functions itself
+ * refuses the duplicate (ExecutionAlreadyExists). The name is also the run's `runId`, so it
+ * must be a safe S3 key segment.
+ */
+import { createHash } from "node:crypto";
+import { sourceStem } from "../stages/layout";
+
+/** Step Functions allows 80 characters; [0-9A-Za-z_-] keeps the name safe in keys and log streams. */
+export const MAX_EXECUTION_NAME_LENGTH = 80;
+/** 20 hex characters = 80 bits: collisions stay negligible across billions of object versions. */
+const HASH_LENGTH = 20;
+const READABLE_LENGTH = MAX_EXECUTION_NAME_LENGTH - HASH_LENGTH - 1;
+
+/** One version of one object: the identity a run is named after. */
+export interface ObjectVersion {
+  readonly bucket: string;
+  readonly key: string;
+  /** As S3 reports it (ListObjectsV2 quotes it, EventBridge does not); normalized before hashing. */
+  readonly etag: string;
+}
+
+/** `"ABC"` and `abc` are the same ETag: S3 APIs differ in quoting, never in the hex digits. */
+export function normalizeEtag(etag: string): string {
+  return etag.replace(/^W\//, "").replace(/"/g, "").toLowerCase();
+}
+
+/**
+ * `<readable stem>-<hash>`: the stem (the object's file name without extensions, as in the
+ * output's `source=` partition) tells a human which object it is; the hash of bucket, key and
+ * ETag makes it unique per object version.
+ */
+export function executionName(object: ObjectVersion): string {
+  const hash = createHash("sha256")
+    .update(JSON.stringify([object.bucket, object.key, normalizeEtag(object.etag)]))
+    .digest("hex")
+    .slice(0, HASH_LENGTH);
+  const readable = sourceStem(object.key)
+    .replace(/[^0-9A-Za-z-]+/g, "_")
+    .slice(0, READABLE_LENGTH)
+    .replace(/^[_-]+|[_-]+$/g, "");
+  return readable === "" ? hash : `${readable}-${hash}`;
+}
+
+/**
+ * The ARN Step Functions gives an execution of `stateMachineArn` named `name`, which
+ * StartExecution does not return when the execution already exists.
+ */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  const match = /^(arn:[^:]+:states:[^:]*:[^:]*):stateMachine:([^:]+)$/.exec(stateMachineArn);
+  if (match === null) {
+    throw new Error(
+      `expected a state machine ARN like arn:aws:states:<region>:<account>:stateMachine:<name>, got ${JSON.stringify(stateMachineArn)}`,
+    );
+  }
+  return `${match[1]}:execution:${match[2]}:${name}`;
+}
