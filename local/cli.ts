@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { EtlError } from "../functions/core/errors";
 import { resolveRunOptions } from "../functions/core/run-options";
+import { backfillCommand, statusCommand } from "./backfill";
 import { generateEdgarFile } from "./generate";
 import { runLocal } from "./run-local";
 import { formatSummary } from "./summary";
@@ -17,7 +18,9 @@ const USAGE = `usage:
                 [--mode permissive|dropmalformed|failfast] [--concurrency N] [--top N] [--verbose]
   edgar-etl generate --bytes N --seed S --out <file.csv>
   edgar-etl demo     (what npm start runs: a cached ~200 MB synthetic day -> ./out)
-  edgar-etl bench [--file f.csv] [--bytes N] [--repeats N]   (what npm run bench runs)`;
+  edgar-etl bench [--file f.csv] [--bytes N] [--repeats N]   (what npm run bench runs)
+  edgar-etl backfill --state-machine <arn> --bucket B --prefix P [--max-parallel N] [--dry-run]
+  edgar-etl status <executionArn>`;
 
 /** Exit codes: 0 ok, 1 failed, 2 bad usage, 3 outputs written but a data check failed. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -31,6 +34,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return demoCommand(rest);
     case "bench":
       return benchCommand(rest);
+    case "backfill":
+      return backfillCommand(rest);
+    case "status":
+      return statusCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -193,14 +193,19 @@ export class RecordAggregator {
     const ipStart = fs[ipAt]!;
     const ipEnd = fe[ipAt]!;
     // Required fields, in schema order; the first that fails names the record's reason.
-    let failed = -1;
-    let date = -1;
-    let time = -1;
-    let code = -1;
-    if (ipStart === ipEnd) failed = ipAt;
-    else if ((date = parseDate(fields, fs[dateAt]!, fe[dateAt]!)) < 0) failed = dateAt;
-    else if ((time = parseTime(fields, fs[timeAt]!, fe[timeAt]!)) < 0) failed = timeAt;
-    else if (!((code = parseInteger(fields, fs[codeAt]!, fe[codeAt]!)) >= 0 && code <= 999)) failed = codeAt;
+    const date = parseDate(fields, fs[dateAt]!, fe[dateAt]!);
+    const time = parseTime(fields, fs[timeAt]!, fe[timeAt]!);
+    const code = parseInteger(fields, fs[codeAt]!, fe[codeAt]!);
+    const failed =
+      ipStart === ipEnd
+        ? ipAt
+        : date < 0
+          ? dateAt
+          : time < 0
+            ? timeAt
+            : !(code >= 0 && code <= 999)
+              ? codeAt
+              : -1;
     if (failed >= 0) {
       const [reason, detail] = requiredFieldFailure(
         this.options.header.columns[failed]!,

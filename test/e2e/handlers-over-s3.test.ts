@@ -42,7 +42,9 @@ describe("plan, map and reduce handlers over S3 (s3rver on 127.0.0.1)", () => {
     handlers = {
       plan: (await import("../../functions/plan/handler")).handler as (e: object) => Promise<PlanResult>,
       map: (await import("../../functions/map/handler")).handler as (e: object) => Promise<unknown>,
-      reduce: (await import("../../functions/reduce/handler")).handler as (e: object) => Promise<ReduceResult>,
+      reduce: (await import("../../functions/reduce/handler")).handler as (
+        e: object,
+      ) => Promise<ReduceResult>,
     };
     await s3.client.send(
       new PutObjectCommand({ Bucket: "input", Key: "incoming/log20170630.csv", Body: csv }),

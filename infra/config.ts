@@ -1,0 +1,251 @@
+/**
+ * The deployment's settings, read once from CDK context (`cdk.json` or `-c key=value`),
+ * validated and typed: a bad value stops synthesis with its key, what was given and an example.
+ * Pure: no constructs, no environment.
+ */
+import { DEFAULT_RUN_OPTIONS, type RunOptions } from "../functions/contracts";
+import { EtlError } from "../functions/core/errors";
+import { resolveRunOptions } from "../functions/core/run-options";
+
+/** A context value is missing its expected shape. */
+export class DeployConfigError extends EtlError {
+  readonly code = "BAD_DEPLOY_CONTEXT";
+}
+
+export type FunctionRole = "trigger" | "plan" | "map" | "reduce";
+export const FUNCTION_ROLES: readonly FunctionRole[] = ["trigger", "plan", "map", "reduce"];
+
+export interface FunctionSizing {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * Defaults per function. map: 1,769 MB is exactly one vCPU (parsing is CPU-bound and
+ * single-threaded); reduce: merging every partial's ip counts wants memory and the most time.
+ */
+export const DEFAULT_FUNCTION_SIZING: Readonly<Record<FunctionRole, FunctionSizing>> = {
+  trigger: { memoryMb: 256, timeoutSeconds: 30 },
+  plan: { memoryMb: 512, timeoutSeconds: 60 },
+  map: { memoryMb: 1769, timeoutSeconds: 300 },
+  reduce: { memoryMb: 3008, timeoutSeconds: 900 },
+};
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export interface DeployConfig {
+  /** @default "EdgarEtl" */
+  readonly stackName: string;
+  /** Import this existing input bucket. @default - a new versioned input bucket is created */
+  readonly inputBucketName: string | undefined;
+  /** The customer-managed key of an imported input bucket. @default - SSE-S3, no key to grant */
+  readonly inputBucketKmsKeyArn: string | undefined;
+  /** Uploads under it start runs; the pipeline reads only under it. @default "incoming/" */
+  readonly inputPrefix: string;
+  /** Import this existing output bucket. @default - a new versioned output bucket is created */
+  readonly outputBucketName: string | undefined;
+  /** Where tables and `_runs/` go in the output bucket: "" or ending in "/". @default "" */
+  readonly outputPrefix: string;
+  /** Days before a run's work files (`runs/`) expire. @default 7 */
+  readonly workRetentionDays: number;
+  /** Days before S3 server access logs expire. @default 90 */
+  readonly accessLogRetentionDays: number;
+  /** rangeBytes, maxRecordBytes, mode, checks every run starts from; an execution may override. */
+  readonly runDefaults: RunOptions;
+  /** Ranges of one object mapped at once. @default 100 */
+  readonly maxConcurrency: number;
+  /** Objects of a `{bucket, prefix}` execution run at once. @default 4 */
+  readonly backfillMaxConcurrency: number;
+  /** @default "arm64" */
+  readonly architecture: "arm64" | "x86_64";
+  readonly functions: Readonly<Record<FunctionRole, FunctionSizing>>;
+  /** Lambda and state machine log retention. @default 30 */
+  readonly logRetentionDays: number;
+  /** An execution running longer fails with States.Timeout (and alarms). @default 24 */
+  readonly executionTimeoutHours: number;
+  /** Subscribed to the alarm topic. @default - no subscription */
+  readonly alarmEmail: string | undefined;
+  /** Fixed so the `{bucket, prefix}` flow can start executions of itself. @default "<stackName>-pipeline" */
+  readonly stateMachineName: string;
+}
+
+/** Every context key the app reads (README.md, "Deploy", lists them with their defaults). */
+export const CONTEXT_KEYS = [
+  "stackName",
+  "inputBucketName",
+  "inputBucketKmsKeyArn",
+  "inputPrefix",
+  "outputBucketName",
+  "outputPrefix",
+  "workRetentionDays",
+  "accessLogRetentionDays",
+  "rangeBytes",
+  "maxRecordBytes",
+  "mode",
+  "checks",
+  "maxConcurrency",
+  "backfillMaxConcurrency",
+  "architecture",
+  ...FUNCTION_ROLES.flatMap((role) => [`${role}MemoryMb`, `${role}TimeoutSeconds`]),
+  "logRetentionDays",
+  "executionTimeoutHours",
+  "alarmEmail",
+  "stateMachineName",
+] as const;
+
+/**
+ * Context keys that look like settings of this app (no "@", no ":" as in feature flags and CDK's
+ * own keys) but are not: most likely a misspelt setting that would silently be ignored.
+ */
+export function unknownContextKeys(keys: readonly string[]): string[] {
+  const known = new Set<string>([...CONTEXT_KEYS, "cli-telemetry", "acknowledged-issue-numbers"]);
+  return keys.filter((key) => !key.includes("@") && !key.includes(":") && !known.has(key));
+}
+
+export type ContextReader = (key: string) => unknown;
+
+export function readDeployConfig(context: ContextReader): DeployConfig {
+  const read = new ContextValues(context);
+  const stackName = read.string("stackName", "EdgarEtl", /^[A-Za-z][A-Za-z0-9-]{0,127}$/, "MyEdgarEtl");
+  const inputBucketName = read.optionalString("inputBucketName", BUCKET_NAME, "my-edgar-logs");
+  const inputBucketKmsKeyArn = read.optionalString(
+    "inputBucketKmsKeyArn",
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  );
+  if (inputBucketKmsKeyArn !== undefined && inputBucketName === undefined) {
+    throw new DeployConfigError(
+      `context "inputBucketKmsKeyArn" applies to an imported input bucket, but "inputBucketName" is not set; the created input bucket uses SSE-S3, so drop the key or import the bucket`,
+    );
+  }
+  return {
+    stackName,
+    inputBucketName,
+    inputBucketKmsKeyArn,
+    inputPrefix: read.keyPrefix("inputPrefix", "incoming/"),
+    outputBucketName: read.optionalString("outputBucketName", BUCKET_NAME, "my-edgar-tables"),
+    outputPrefix: read.keyPrefix("outputPrefix", ""),
+    workRetentionDays: read.wholeNumber("workRetentionDays", 7, 1, 3650),
+    accessLogRetentionDays: read.wholeNumber("accessLogRetentionDays", 90, 1, 3650),
+    runDefaults: read.runDefaults(),
+    maxConcurrency: read.wholeNumber("maxConcurrency", 100, 1, 10_000),
+    backfillMaxConcurrency: read.wholeNumber("backfillMaxConcurrency", 4, 1, 1_000),
+    architecture: read.oneOf("architecture", ["arm64", "x86_64"] as const, "arm64"),
+    functions: Object.fromEntries(
+      FUNCTION_ROLES.map((role) => [
+        role,
+        {
+          memoryMb: read.wholeNumber(`${role}MemoryMb`, DEFAULT_FUNCTION_SIZING[role].memoryMb, 128, 10_240),
+          timeoutSeconds: read.wholeNumber(
+            `${role}TimeoutSeconds`,
+            DEFAULT_FUNCTION_SIZING[role].timeoutSeconds,
+            1,
+            900,
+          ),
+        },
+      ]),
+    ) as Record<FunctionRole, FunctionSizing>,
+    logRetentionDays: read.oneOf("logRetentionDays", LOG_RETENTION_DAYS, 30),
+    executionTimeoutHours: read.wholeNumber("executionTimeoutHours", 24, 1, 24 * 365),
+    alarmEmail: read.optionalString("alarmEmail", /^[^@\s]+@[^@\s]+\.[^@\s]+$/, "ops@example.com"),
+    stateMachineName: read.string(
+      "stateMachineName",
+      `${stackName}-pipeline`,
+      /^[A-Za-z0-9_-]{1,80}$/,
+      "edgar-etl-pipeline",
+    ),
+  };
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Context values arrive as JSON from cdk.json and as strings from `-c key=value`. */
+class ContextValues {
+  constructor(private readonly context: ContextReader) {}
+
+  private raw(key: string): unknown {
+    const value = this.context(key);
+    return value === "" ? undefined : value;
+  }
+
+  private fail(key: string, expected: string, got: unknown, example: string): never {
+    throw new DeployConfigError(
+      `context "${key}" must be ${expected}, got ${JSON.stringify(got)}; e.g. -c ${key}=${example}`,
+    );
+  }
+
+  string(key: string, fallback: string, pattern: RegExp, example: string): string {
+    return this.optionalString(key, pattern, example) ?? fallback;
+  }
+
+  optionalString(key: string, pattern: RegExp, example: string): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || !pattern.test(value))
+      this.fail(key, `a string matching ${pattern}`, value, example);
+    return value;
+  }
+
+  /**
+   * "" or a key prefix ending in "/", so "in/" never also matches "in-old/"; without `*` or `?`,
+   * which IAM conditions, EventBridge and Choice rules would read as wildcards.
+   */
+  keyPrefix(key: string, fallback: string): string {
+    const value = this.context(key) ?? fallback;
+    if (typeof value !== "string" || (value !== "" && !/^[^/*?][^*?]*\/$/.test(value))) {
+      this.fail(
+        key,
+        'empty or a key prefix ending in "/" (no leading "/", no "*" or "?")',
+        value,
+        "incoming/",
+      );
+    }
+    return value;
+  }
+
+  wholeNumber(key: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(key);
+    if (value === undefined) return fallback;
+    const n = typeof value === "string" ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min || n > max) {
+      this.fail(key, `a whole number from ${min} to ${max}`, value, String(fallback));
+    }
+    return n;
+  }
+
+  oneOf<T extends string | number>(key: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(key);
+    if (value === undefined) return fallback;
+    const match = allowed.find((a) => String(a) === String(value));
+    if (match === undefined) this.fail(key, `one of ${allowed.join(", ")}`, value, String(fallback));
+    return match;
+  }
+
+  /** The same validator the Lambdas run on an execution's overrides, so both agree. */
+  runDefaults(): RunOptions {
+    let checks = this.raw("checks");
+    if (typeof checks === "string") {
+      try {
+        checks = JSON.parse(checks);
+      } catch {
+        this.fail("checks", "a JSON object", checks, `'{"maxCorruptShare":0.01}'`);
+      }
+    }
+    try {
+      return resolveRunOptions(
+        {
+          rangeBytes: this.raw("rangeBytes"),
+          maxRecordBytes: this.raw("maxRecordBytes"),
+          mode: this.raw("mode"),
+          checks,
+        },
+        DEFAULT_RUN_OPTIONS,
+      );
+    } catch (e) {
+      throw new DeployConfigError(`context: ${(e as Error).message}`);
+    }
+  }
+}

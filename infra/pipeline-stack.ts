@@ -1,0 +1,127 @@
+/**
+ * The deployed pipeline: buckets, the plan/map/reduce and trigger Lambdas with exact grants,
+ * the state machine, the upload trigger and the alarms. Every setting comes from DeployConfig.
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { workKeys } from "../functions/stages/layout";
+import type { DeployConfig } from "./config";
+import { EtlFunction } from "./constructs/etl-function";
+import { PipelineAlarms } from "./constructs/pipeline-alarms";
+import { PipelineBuckets } from "./constructs/pipeline-buckets";
+import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
+import { UploadTrigger } from "./constructs/upload-trigger";
+import { pipelineEnvironment } from "./lambda-environment";
+import { grantListing, grantObjects } from "./s3-access";
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: DeployConfig;
+}
+
+/** Work keys by kind, as IAM patterns derived from the functions' key layout. */
+const WORK_PLANS = workKeys.plan("*");
+const WORK_TASKS = workKeys.tasks("*");
+const WORK_PARTIALS = workKeys.partial("*", 0).replace(/[^/]+$/, "*");
+
+export class PipelineStack extends Stack {
+  readonly buckets: PipelineBuckets;
+  readonly pipeline: PipelineStateMachine;
+  readonly trigger: UploadTrigger;
+  readonly alarms: PipelineAlarms;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.buckets = new PipelineBuckets(this, "Buckets", {
+      inputBucketName: config.inputBucketName,
+      inputBucketKmsKeyArn: config.inputBucketKmsKeyArn,
+      outputBucketName: config.outputBucketName,
+      workRetentionDays: config.workRetentionDays,
+      accessLogRetentionDays: config.accessLogRetentionDays,
+    });
+    const { input, output, work } = this.buckets;
+    const inputObjects = `${config.inputPrefix}*`;
+    const environment = pipelineEnvironment({
+      workBucketName: work.bucketName,
+      outputBucketName: output.bucketName,
+      outputPrefix: config.outputPrefix,
+      runDefaults: config.runDefaults,
+    });
+    const stage = (id: "Plan" | "Map" | "Reduce", description: string) => {
+      const role = id.toLowerCase() as "plan" | "map" | "reduce";
+      return new EtlFunction(this, id, {
+        entry: `functions/${role}/handler.ts`,
+        description,
+        memoryMb: config.functions[role].memoryMb,
+        timeoutSeconds: config.functions[role].timeoutSeconds,
+        architecture: config.architecture,
+        logRetentionDays: config.logRetentionDays,
+        environment,
+      });
+    };
+
+    const plan = stage("Plan", "Validates an object's header and cuts it into byte ranges").function;
+    grantObjects(plan, input, ["s3:GetObject"], [inputObjects], "reads the header of the object to plan");
+    grantObjects(plan, work, ["s3:PutObject"], [WORK_PLANS, WORK_TASKS], "writes each run's plan and tasks");
+
+    const map = stage("Map", "Parses one byte range into a partial aggregate").function;
+    grantObjects(map, input, ["s3:GetObject"], [inputObjects], "reads its byte range of the object");
+    grantObjects(map, work, ["s3:GetObject"], [WORK_PLANS], "reads the run's plan");
+    grantObjects(map, work, ["s3:PutObject"], [WORK_PARTIALS], "writes its range's partial");
+
+    const reduce = stage("Reduce", "Merges the partials and writes the Parquet tables and reports").function;
+    grantObjects(
+      reduce,
+      work,
+      ["s3:GetObject"],
+      [WORK_PLANS, WORK_PARTIALS],
+      "reads the plan and every partial",
+    );
+    // It replaces a source's previous output: lists and deletes under the output prefix.
+    grantListing(reduce, output, config.outputPrefix);
+    grantObjects(
+      reduce,
+      output,
+      ["s3:PutObject", "s3:DeleteObject"],
+      [`${config.outputPrefix}*`],
+      "writes the tables and run reports, replacing a source's previous ones; the output location holds nothing else",
+    );
+
+    this.pipeline = new PipelineStateMachine(this, "Pipeline", {
+      stateMachineName: config.stateMachineName,
+      planFunction: plan,
+      mapFunction: map,
+      reduceFunction: reduce,
+      inputBucket: input,
+      inputPrefix: config.inputPrefix,
+      workBucket: work,
+      maxConcurrency: config.maxConcurrency,
+      backfillMaxConcurrency: config.backfillMaxConcurrency,
+      timeout: Duration.hours(config.executionTimeoutHours),
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    this.trigger = new UploadTrigger(this, "UploadTrigger", {
+      inputBucket: input,
+      inputPrefix: config.inputPrefix,
+      stateMachine: this.pipeline.stateMachine,
+      sizing: config.functions.trigger,
+      architecture: config.architecture,
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    this.alarms = new PipelineAlarms(this, "Alarms", {
+      stateMachine: this.pipeline.stateMachine,
+      functions: { Trigger: this.trigger.function.function, Plan: plan, Map: map, Reduce: reduce },
+      deadLetterQueue: this.trigger.deadLetterQueue,
+      email: config.alarmEmail,
+    });
+
+    new CfnOutput(this, "StateMachineArn", { value: this.pipeline.stateMachine.stateMachineArn });
+    new CfnOutput(this, "InputBucketName", { value: input.bucketName });
+    new CfnOutput(this, "OutputLocation", { value: `s3://${output.bucketName}/${config.outputPrefix}` });
+    new CfnOutput(this, "WorkBucketName", { value: work.bucketName });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, "UploadRuleName", { value: this.trigger.rule.ruleName });
+  }
+}

@@ -1,0 +1,364 @@
+/**
+ * `edgar-etl backfill` and `edgar-etl status`: start the deployed pipeline over every object
+ * under a prefix, at most N at a time, and follow the executions; show one execution's progress.
+ * Runs are started exactly as the upload trigger starts them (same execution names), so a
+ * backfill skips object versions that already ran and can be repeated safely.
+ */
+import { parseArgs } from "node:util";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionOutput,
+  DescribeMapRunCommand,
+  ListMapRunsCommand,
+  type MapRunItemCounts,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
+import { executionName } from "../functions/trigger/execution-name";
+import { isPipelineInput } from "../functions/trigger/object-created";
+import { startRun } from "../functions/trigger/start-run";
+
+const BACKFILL_USAGE = `usage: edgar-etl backfill --state-machine <arn> --bucket <bucket> --prefix <prefix>
+                          [--max-parallel N (4)] [--poll-seconds S (10)] [--dry-run]`;
+const STATUS_USAGE = "usage: edgar-etl status <executionArn> [--watch] [--poll-seconds S (10)]";
+
+/** Exit codes, as for `edgar-etl run`: 0 ok, 1 failed, 2 bad usage, 3 outputs written but a data check failed. */
+const EXIT = { ok: 0, failed: 1, usage: 2, checksFailed: 3 } as const;
+
+interface ObjectToRun {
+  readonly key: string;
+  readonly etag: string;
+}
+
+type FinalStatus = "succeeded" | "skipped" | "checksFailed" | "failed";
+
+interface Finished {
+  readonly object: ObjectToRun;
+  readonly executionArn: string;
+  readonly status: FinalStatus;
+  readonly detail: string;
+}
+
+export async function backfillCommand(args: readonly string[]): Promise<number> {
+  let values: ReturnType<typeof parseBackfillArgs>;
+  try {
+    values = parseBackfillArgs(args);
+  } catch (e) {
+    console.error(`edgar-etl backfill: ${(e as Error).message}\n${BACKFILL_USAGE}`);
+    return EXIT.usage;
+  }
+  const { stateMachineArn, bucket, prefix, maxParallel, pollMs, dryRun } = values;
+  const region = regionOf(stateMachineArn);
+  const s3 = new S3Client({
+    region: process.env.AWS_REGION ?? region,
+    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
+  });
+  const sfn = new SFNClient({ region });
+  try {
+    const objects = await listObjects(s3, bucket, prefix);
+    const where = `s3://${bucket}/${prefix}`;
+    if (objects.length === 0) {
+      console.log(`backfill ${where}: no .csv, .gz or .zip objects; nothing to run`);
+      return EXIT.ok;
+    }
+    if (dryRun) {
+      for (const o of objects) console.log(`${executionName({ bucket, ...o })}  s3://${bucket}/${o.key}`);
+      console.log(`backfill ${where}: ${objects.length} objects would be started (dry run: nothing started)`);
+      return EXIT.ok;
+    }
+    console.log(`backfill ${where}: ${objects.length} objects, up to ${maxParallel} at a time`);
+    const finished = await runAll(sfn, { stateMachineArn, bucket, objects, maxParallel, pollMs });
+    return report(finished, where);
+  } catch (e) {
+    console.error(`edgar-etl backfill: ${describeError(e)}`);
+    return EXIT.failed;
+  } finally {
+    s3.destroy();
+    sfn.destroy();
+  }
+}
+
+export async function statusCommand(args: readonly string[]): Promise<number> {
+  let executionArn: string;
+  let watch: boolean;
+  let pollMs: number;
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: { watch: { type: "boolean" }, "poll-seconds": { type: "string" } },
+    });
+    if (positionals.length !== 1)
+      throw new Error(`needs one execution ARN, got ${positionals.length} arguments`);
+    executionArn = positionals[0]!;
+    watch = values.watch === true;
+    pollMs = seconds("--poll-seconds", values["poll-seconds"], 10) * 1000;
+    regionOf(executionArn);
+  } catch (e) {
+    console.error(`edgar-etl status: ${(e as Error).message}\n${STATUS_USAGE}`);
+    return EXIT.usage;
+  }
+  const sfn = new SFNClient({ region: regionOf(executionArn) });
+  try {
+    for (;;) {
+      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      const lines = [describeExecution(execution)];
+      const { mapRuns = [] } = await sfn.send(new ListMapRunsCommand({ executionArn }));
+      for (const run of mapRuns) {
+        const mapRun = await sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
+        lines.push(
+          `  map run ${mapRunLabel(run.mapRunArn ?? "")}: ${describeItems(mapRun.status, mapRun.itemCounts)}`,
+        );
+      }
+      console.log(lines.join("\n"));
+      if (!watch || execution.status !== "RUNNING") return exitCodeOf(execution);
+      await sleep(pollMs);
+    }
+  } catch (e) {
+    console.error(`edgar-etl status: ${describeError(e)}`);
+    return EXIT.failed;
+  } finally {
+    sfn.destroy();
+  }
+}
+
+function parseBackfillArgs(args: readonly string[]) {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      "state-machine": { type: "string" },
+      bucket: { type: "string" },
+      prefix: { type: "string" },
+      "max-parallel": { type: "string" },
+      "poll-seconds": { type: "string" },
+      "dry-run": { type: "boolean" },
+    },
+  });
+  const stateMachineArn = values["state-machine"];
+  if (stateMachineArn === undefined)
+    throw new Error("--state-machine <arn> is required (the stack output StateMachineArn)");
+  regionOf(stateMachineArn);
+  if (values.bucket === undefined) throw new Error("--bucket <bucket> is required (the input bucket)");
+  if (values.prefix === undefined)
+    throw new Error("--prefix <prefix> is required, e.g. --prefix incoming/2017/");
+  const maxParallel = Number(values["max-parallel"] ?? 4);
+  if (!Number.isSafeInteger(maxParallel) || maxParallel < 1) {
+    throw new Error(
+      `--max-parallel must be a whole number >= 1, got ${JSON.stringify(values["max-parallel"])}`,
+    );
+  }
+  return {
+    stateMachineArn,
+    bucket: values.bucket,
+    prefix: values.prefix,
+    maxParallel,
+    pollMs: seconds("--poll-seconds", values["poll-seconds"], 10) * 1000,
+    dryRun: values["dry-run"] === true,
+  };
+}
+
+function seconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(n > 0)) throw new Error(`${flag} must be a number of seconds > 0, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** The region an ARN names; the clients use it, so no AWS_REGION is needed. */
+function regionOf(arn: string): string {
+  const match = /^arn:[^:]+:states:([a-z0-9-]+):\d{12}:(stateMachine|execution):/.exec(arn);
+  if (match === null) {
+    throw new Error(
+      `expected an ARN like arn:aws:states:<region>:<account>:stateMachine:<name> (or :execution:<machine>:<name>), got ${JSON.stringify(arn)}`,
+    );
+  }
+  return match[1]!;
+}
+
+async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<ObjectToRun[]> {
+  const objects: ObjectToRun[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) {
+      if (o.Key !== undefined && isPipelineInput(o.Key)) objects.push({ key: o.Key, etag: o.ETag ?? "" });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return objects;
+}
+
+interface RunAllInput {
+  readonly stateMachineArn: string;
+  readonly bucket: string;
+  readonly objects: readonly ObjectToRun[];
+  readonly maxParallel: number;
+  readonly pollMs: number;
+}
+
+/** Keeps up to maxParallel executions running (new or found running) until every object is done. */
+async function runAll(sfn: SFNClient, input: RunAllInput): Promise<Finished[]> {
+  const queue = [...input.objects];
+  const running = new Map<string, ObjectToRun>();
+  const finished: Finished[] = [];
+  const progress = new ProgressLine(input.objects.length);
+  const settle = (object: ObjectToRun, execution: DescribeExecutionOutput, alreadyRan: boolean) => {
+    finished.push({
+      object,
+      executionArn: execution.executionArn ?? "",
+      ...classify(execution, alreadyRan),
+    });
+  };
+  while (queue.length > 0 || running.size > 0) {
+    while (running.size < input.maxParallel && queue.length > 0) {
+      const object = queue.shift()!;
+      const outcome = await startRun(sfn, {
+        stateMachineArn: input.stateMachineArn,
+        name: executionName({ bucket: input.bucket, ...object }),
+        input: { bucket: input.bucket, key: object.key },
+      });
+      if (outcome.status === "started") {
+        running.set(outcome.executionArn, object);
+        continue;
+      }
+      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: outcome.executionArn }));
+      if (execution.status === "RUNNING") running.set(outcome.executionArn, object);
+      else settle(object, execution, true);
+    }
+    progress.show(finished, running.size);
+    if (running.size === 0) continue;
+    await sleep(input.pollMs);
+    for (const [executionArn, object] of running) {
+      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (execution.status === "RUNNING" || execution.status === "PENDING_REDRIVE") continue;
+      running.delete(executionArn);
+      settle(object, execution, false);
+    }
+  }
+  progress.show(finished, 0);
+  progress.end();
+  return finished;
+}
+
+function classify(
+  execution: DescribeExecutionOutput,
+  alreadyRan: boolean,
+): { status: FinalStatus; detail: string } {
+  const earlier = alreadyRan ? " (an earlier run of this object version; its name cannot be reused)" : "";
+  if (execution.status === "SUCCEEDED") {
+    return alreadyRan
+      ? { status: "skipped", detail: "already succeeded" }
+      : { status: "succeeded", detail: "" };
+  }
+  const reason = `${execution.status}${execution.error ? ` ${execution.error}` : ""}${execution.cause ? `: ${clip(execution.cause)}` : ""}`;
+  if (execution.error === "DataChecksFailed")
+    return { status: "checksFailed", detail: `${reason}${earlier}` };
+  return { status: "failed", detail: `${reason}${earlier}` };
+}
+
+function report(finished: readonly Finished[], where: string): number {
+  const count = (status: FinalStatus) => finished.filter((f) => f.status === status).length;
+  for (const f of finished.filter((x) => x.status === "failed" || x.status === "checksFailed")) {
+    console.log(
+      `${f.status === "failed" ? "FAILED" : "CHECKS FAILED"} ${f.object.key}  ${f.executionArn}  ${f.detail}`,
+    );
+  }
+  console.log(
+    `backfill ${where}: ${count("succeeded")} succeeded, ${count("skipped")} already done, ` +
+      `${count("checksFailed")} failed data checks (outputs written), ${count("failed")} failed`,
+  );
+  if (count("failed") > 0) return EXIT.failed;
+  return count("checksFailed") > 0 ? EXIT.checksFailed : EXIT.ok;
+}
+
+/** One progress line: rewritten in place on a terminal, printed on change otherwise. */
+class ProgressLine {
+  private last = "";
+  private readonly tty = process.stdout.isTTY === true;
+
+  constructor(private readonly total: number) {}
+
+  show(finished: readonly Finished[], running: number): void {
+    const n = (status: FinalStatus) => finished.filter((f) => f.status === status).length;
+    const line =
+      `[${finished.length}/${this.total}] running ${running}, succeeded ${n("succeeded")}, ` +
+      `already done ${n("skipped")}, checks failed ${n("checksFailed")}, failed ${n("failed")}`;
+    if (line === this.last) return;
+    this.last = line;
+    if (this.tty) process.stdout.write(`\r${line}\u001b[K`);
+    else console.log(line);
+  }
+
+  end(): void {
+    if (this.tty) process.stdout.write("\n");
+  }
+}
+
+function describeExecution(execution: DescribeExecutionOutput): string {
+  const started = execution.startDate;
+  const ended = execution.stopDate ?? new Date();
+  const took = started === undefined ? "" : ` after ${formatDuration(ended.getTime() - started.getTime())}`;
+  const lines = [
+    `execution ${execution.name}: ${execution.status}${took}`,
+    `  input: ${clip(execution.input ?? "")}`,
+  ];
+  if (execution.error !== undefined || execution.cause !== undefined) {
+    lines.push(`  error: ${execution.error ?? ""}${execution.cause ? `: ${clip(execution.cause)}` : ""}`);
+  }
+  const reduce = parseOutput(execution.output)?.reduce;
+  if (reduce !== undefined) {
+    lines.push(
+      `  result: data checks ${reduce.status}, rows ${JSON.stringify(reduce.rows)}, manifest ${reduce.manifestKey}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function parseOutput(
+  output: string | undefined,
+): { reduce?: { status: string; rows: unknown; manifestKey: string } } | undefined {
+  if (output === undefined) return undefined;
+  try {
+    return JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeItems(status: string | undefined, items: MapRunItemCounts | undefined): string {
+  if (items === undefined) return status ?? "unknown";
+  return (
+    `${status}: ${items.succeeded}/${items.total} succeeded, ${items.failed} failed, ${items.running} running, ` +
+    `${items.pending} pending${items.timedOut ? `, ${items.timedOut} timed out` : ""}${items.aborted ? `, ${items.aborted} aborted` : ""}`
+  );
+}
+
+/** `arn:…:mapRun:<machine>/<label>:<id>` -> `<label>` (the Map's Label: Ranges or Objects). */
+function mapRunLabel(mapRunArn: string): string {
+  return /\/([^/:]+):[^:]*$/.exec(mapRunArn)?.[1] ?? mapRunArn;
+}
+
+function exitCodeOf(execution: DescribeExecutionOutput): number {
+  if (execution.status === "SUCCEEDED" || execution.status === "RUNNING") return EXIT.ok;
+  return execution.error === "DataChecksFailed" ? EXIT.checksFailed : EXIT.failed;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+function clip(s: string): string {
+  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message.split("\n")[0]}`;
+  return String(e);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,166 @@
+/**
+ * mergeAggregates is the reducer's fold: associative and commutative with emptyAggregate() as
+ * identity, so the result depends only on the set of partials, never on the order they are read
+ * or grouped in. Partials come from real runs of the core over generated files, split at random.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type Aggregate, emptyAggregate, mergeAggregates } from "../../functions/core/aggregate";
+import { decodePartial, encodePartial } from "../../functions/core/partial";
+import { edgarCsvArb } from "../helpers/edgar-arbitraries";
+import { runCore } from "../helpers/run-core";
+
+const SEED = 8_675_309;
+
+/** The partial aggregates of one generated file cut into ranges of `rangeBytes`. */
+async function partialsOf(csv: { bytes: Uint8Array; maxRecordBytes: number }, rangeBytes: number) {
+  const { partials } = await runCore({
+    bytes: csv.bytes,
+    rangeBytes,
+    chunkBytes: 64,
+    options: { maxRecordBytes: csv.maxRecordBytes, quarantineLimitPerRange: 1_000_000 },
+  });
+  return partials;
+}
+
+/** A permutation of 0..n-1 driven by fast-check's random keys. */
+function permutation(n: number, keys: readonly number[]): number[] {
+  return Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => (keys[a % keys.length]! ^ a) - (keys[b % keys.length]! ^ b) || a - b,
+  );
+}
+
+const input = fc.record({
+  csv: edgarCsvArb({ maxLines: 30 }),
+  rangeBytes: fc.integer({ min: 20, max: 600 }),
+  keys: fc.array(fc.nat({ max: 1 << 20 }), { minLength: 1, maxLength: 64 }),
+});
+
+describe("mergeAggregates", () => {
+  it("is commutative: any order of the partials gives the same aggregate", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async ({ csv, rangeBytes, keys }) => {
+        // Prepare
+        const parts = (await partialsOf(csv, rangeBytes)).map((p) => p.aggregate);
+        const shuffled = permutation(parts.length, keys).map((i) => parts[i]!);
+
+        // Act / Assess
+        expect(mergeAggregates(shuffled)).toEqual(mergeAggregates(parts));
+        expect(mergeAggregates([...parts].reverse())).toEqual(mergeAggregates(parts));
+      }),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
+
+  it("is associative: merging merged groups, in any tree shape, equals merging all at once", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async ({ csv, rangeBytes, keys }) => {
+        // Prepare
+        const parts = (await partialsOf(csv, rangeBytes)).map((p) => p.aggregate);
+        const all = mergeAggregates(parts);
+
+        // Act: a random split in two, and a random binary tree of pairwise merges
+        const cut = keys[0]! % (parts.length + 1);
+        const twoGroups = mergeAggregates([
+          mergeAggregates(parts.slice(0, cut)),
+          mergeAggregates(parts.slice(cut)),
+        ]);
+        const pool: Aggregate[] = [...parts];
+        let k = 0;
+        while (pool.length > 1) {
+          const i = keys[k++ % keys.length]! % (pool.length - 1);
+          pool.splice(i, 2, mergeAggregates([pool[i]!, pool[i + 1]!]));
+        }
+
+        // Assess
+        expect(twoGroups).toEqual(all);
+        expect(pool[0] ?? emptyAggregate()).toEqual(all);
+      }),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
+
+  it("has emptyAggregate() as identity, and merging one aggregate gives it back", async () => {
+    expect(mergeAggregates([])).toEqual(emptyAggregate());
+    await fc.assert(
+      fc.asyncProperty(input, async ({ csv, rangeBytes }) => {
+        for (const { aggregate: a } of await partialsOf(csv, rangeBytes)) {
+          expect(mergeAggregates([a])).toEqual(a);
+          expect(mergeAggregates([a, emptyAggregate()])).toEqual(a);
+          expect(mergeAggregates([emptyAggregate(), a, emptyAggregate()])).toEqual(a);
+        }
+      }),
+      { seed: SEED, numRuns: 50 },
+    );
+  });
+
+  it("does not modify its inputs", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async ({ csv, rangeBytes }) => {
+        const parts = (await partialsOf(csv, rangeBytes)).map((p) => p.aggregate);
+        const before = structuredClone(parts);
+        mergeAggregates(parts);
+        mergeAggregates([...parts].reverse());
+        expect(parts).toEqual(before);
+      }),
+      { seed: SEED, numRuns: 50 },
+    );
+  });
+
+  it("gives the same result from partials that went through encodePartial/decodePartial", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async ({ csv, rangeBytes }) => {
+        const partials = await partialsOf(csv, rangeBytes);
+        const decoded = partials.map((p, i) => decodePartial(encodePartial(p), `partial ${i}`));
+        expect(decoded).toEqual(partials);
+        expect(mergeAggregates(decoded.map((p) => p.aggregate))).toEqual(
+          mergeAggregates(partials.map((p) => p.aggregate)),
+        );
+      }),
+      { seed: SEED, numRuns: 50 },
+    );
+  });
+
+  it("adds counts and keeps rows in file order across hand-made partials", () => {
+    // Prepare: two ranges' worth, given in reverse file order
+    const early = emptyAggregate();
+    early.rows = { read: 2, ok: 1, corrupt: 1, sampledOut: 0, blank: 3 };
+    early.corruptByReason = { bad_date: 1 };
+    early.errorsByHour[4] = 1;
+    early.serverErrors = {
+      offset: [100],
+      date: ["2017-06-30"],
+      time: ["04:00:00"],
+      extention: [null],
+      code: [503],
+    };
+    early.ipCounts = { ip: ["b"], count: [1] };
+    early.minDate = "2017-06-30";
+    early.maxDate = "2017-06-30";
+    const late = emptyAggregate();
+    late.rows = { read: 3, ok: 3, corrupt: 0, sampledOut: 0, blank: 0 };
+    late.errorsByHour[4] = 2;
+    late.serverErrors = {
+      offset: [500, 900],
+      date: ["2017-07-01", "2017-07-01"],
+      time: ["04:00:00", "04:30:00"],
+      extention: [".txt", "日本"],
+      code: [500, 599],
+    };
+    late.ipCounts = { ip: ["a", "b"], count: [2, 1] };
+    late.minDate = "2017-07-01";
+    late.maxDate = "2017-07-01";
+
+    // Act
+    const m = mergeAggregates([late, early]);
+
+    // Assess
+    expect(m.rows).toEqual({ read: 5, ok: 4, corrupt: 1, sampledOut: 0, blank: 3 });
+    expect(m.corruptByReason).toEqual({ bad_date: 1 });
+    expect(m.errorsByHour[4]).toBe(3);
+    expect(m.serverErrors.offset).toEqual([100, 500, 900]);
+    expect(m.serverErrors.extention).toEqual([null, ".txt", "日本"]);
+    expect(m.ipCounts).toEqual({ ip: ["a", "b"], count: [2, 2] });
+    expect([m.minDate, m.maxDate]).toEqual(["2017-06-30", "2017-07-01"]);
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * Parquet output (DESIGN §6): logical types readers agree on (UTF8, DATE, INT32/INT64), checked by
+ * reading our bytes back with DuckDB; then the local pipeline's four tables end to end.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { encodeParquet } from "../../functions/core/parquet";
+import type { Table } from "../../functions/core/tables";
+import { runLocal } from "../../local/run-local";
+import { type Duck, openDuck, sqlText } from "../helpers/duckdb";
+import { csvLine, EDGAR_HEADER, edgarRow } from "../helpers/edgar-csv";
+
+let duck: Duck;
+let tmp: string;
+let fileNo = 0;
+
+beforeAll(async () => {
+  duck = await openDuck();
+  tmp = await mkdtemp(join(tmpdir(), "edgar-parquet-"));
+});
+afterAll(async () => {
+  duck?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** Writes the table's Parquet bytes to a temp file and returns a SQL literal of its path. */
+async function written(table: Table, rowGroupRows?: number): Promise<string> {
+  const path = join(tmp, `t${fileNo++}.parquet`);
+  await writeFile(path, await encodeParquet(table, rowGroupRows));
+  return sqlText(path);
+}
+
+async function describeTypes(file: string): Promise<Record<string, string>> {
+  const rows = await duck.rows(`describe select * from read_parquet(${file}, hive_partitioning = false)`);
+  return Object.fromEntries(rows.map((r) => [r.column_name, r.column_type]));
+}
+
+const ALL_TYPES: Table["columns"] = [
+  { name: "day", type: "DATE" },
+  { name: "label", type: "UTF8" },
+  { name: "note", type: "UTF8", optional: true },
+  { name: "small", type: "INT32" },
+  { name: "big", type: "INT64" },
+];
+
+describe("encodeParquet, read back by DuckDB", () => {
+  it("declares DATE, UTF8, INT32 and INT64 so DuckDB types them DATE, VARCHAR, INTEGER, BIGINT", async () => {
+    // Act
+    const file = await written({
+      name: "t",
+      columns: ALL_TYPES,
+      rows: [{ day: "2017-06-30", label: "a", note: null, small: 1, big: 2 }],
+    });
+
+    // Assess
+    expect(await describeTypes(file)).toEqual({
+      day: "DATE",
+      label: "VARCHAR",
+      note: "VARCHAR",
+      small: "INTEGER",
+      big: "BIGINT",
+    });
+    const schema = await duck.rows(
+      `select name, type, converted_type, repetition_type from parquet_schema(${file}) where name <> 'schema' and type is not null`,
+    );
+    expect(schema).toEqual([
+      { name: "day", type: "INT32", converted_type: "DATE", repetition_type: "REQUIRED" },
+      { name: "label", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+      { name: "note", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+      { name: "small", type: "INT32", converted_type: null, repetition_type: "REQUIRED" },
+      { name: "big", type: "INT64", converted_type: null, repetition_type: "REQUIRED" },
+    ]);
+  });
+
+  it("keeps values: dates at the edges, UTF-8 text, null apart from empty, integer extremes", async () => {
+    // Prepare
+    const rows = [
+      { day: "1970-01-01", label: "", note: null, small: -(2 ** 31), big: 0 },
+      { day: "2000-02-29", label: "é日本😀", note: "", small: 2 ** 31 - 1, big: 2 ** 53 - 1 },
+      { day: "2017-06-30", label: 'a,b "q" \r\n', note: "x", small: 0, big: -(2 ** 40) },
+      { day: "2099-12-31", label: "zero\uFEFFwidth", note: "日本", small: 503, big: 1 },
+    ];
+
+    // Act
+    const file = await written({ name: "t", columns: ALL_TYPES, rows });
+
+    // Assess
+    const back = await duck.rows(
+      `select day::varchar as day, label, note, small, big::varchar as big from read_parquet(${file})`,
+    );
+    expect(back).toEqual(rows.map((r) => ({ ...r, big: String(r.big) })));
+  });
+
+  it("keeps row order across row groups", async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ hour: (i * 7) % 24, count: 10 - i }));
+    const file = await written(
+      {
+        name: "errors_by_hour",
+        columns: [
+          { name: "hour", type: "INT32" },
+          { name: "count", type: "INT64" },
+        ],
+        rows,
+      },
+      3,
+    );
+
+    expect(await duck.rows(`select hour, count::int as count from read_parquet(${file})`)).toEqual(rows);
+    expect(
+      await duck.rows(`select count(distinct row_group_id)::int as groups from parquet_metadata(${file})`),
+    ).toEqual([{ groups: 4 }]);
+  });
+
+  it("an empty table still declares its columns and types", async () => {
+    const file = await written({ name: "t", columns: ALL_TYPES, rows: [] });
+
+    expect(await describeTypes(file)).toMatchObject({ day: "DATE", label: "VARCHAR", big: "BIGINT" });
+    expect(await duck.rows(`select count(*)::int as n from read_parquet(${file})`)).toEqual([{ n: 0 }]);
+  });
+
+  it("round-trips any server_errors-shaped rows", async () => {
+    const row = fc.record({
+      date: fc
+        .date({
+          min: new Date("1970-01-01T00:00:00Z"),
+          max: new Date("2099-12-31T00:00:00Z"),
+          noInvalidDate: true,
+        })
+        .map((d) => d.toISOString().slice(0, 10)),
+      time: fc.integer({ min: 0, max: 86_399 }).map((s) => new Date(s * 1000).toISOString().slice(11, 19)),
+      extention: fc.option(fc.string({ unit: "grapheme", maxLength: 20 }), { nil: null }),
+      code: fc.integer({ min: 0, max: 999 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 50 }), async (rows) => {
+        const file = await written({
+          name: "server_errors",
+          columns: [
+            { name: "date", type: "DATE" },
+            { name: "time", type: "UTF8" },
+            { name: "extention", type: "UTF8", optional: true },
+            { name: "code", type: "INT32" },
+          ],
+          rows,
+        });
+        expect(
+          await duck.rows(`select date::varchar as date, time, extention, code from read_parquet(${file})`),
+        ).toEqual(rows);
+      }),
+      { seed: 31, numRuns: 40 },
+    );
+  });
+});
+
+describe("the local pipeline's four tables", () => {
+  it("have the declared types, the Hive layout and the values counted by hand", async () => {
+    // Prepare: 7 rows; server errors are 503, 500 and 599 (not 600, not 499)
+    const rows = [
+      edgarRow({ ip: "1.1.1.a", time: "00:10:00", code: "503.0", extention: "日本.txt" }),
+      edgarRow({ ip: "1.1.1.a", time: "01:00:00", code: "200.0" }),
+      edgarRow({ ip: "2.2.2.b", time: "9:05:00", code: "500", extention: "" }),
+      edgarRow({ ip: "3.3.3.c", time: "23:59:59", code: "599.0", extention: "😀.pdf" }),
+      edgarRow({ ip: "2.2.2.b", time: "12:00:00", code: "0.0" }),
+      edgarRow({ ip: "3.3.3.c", time: "12:00:01", code: "600.0" }),
+      edgarRow({ ip: "4.4.4.d", time: "12:00:02", code: "499.0" }),
+    ];
+    const dir = await mkdtemp(join(tmp, "local-"));
+    const file = join(dir, "log20170630.csv");
+    await writeFile(file, `${EDGAR_HEADER}\n${rows.map((r) => csvLine(r)).join("\n")}\n`);
+    const outDir = join(dir, "out");
+
+    // Act
+    await runLocal({
+      file,
+      outDir,
+      options: { ...DEFAULT_RUN_OPTIONS, rangeBytes: 150, topN: 2 },
+      concurrency: 2,
+      runId: "parquet-test",
+    });
+
+    // Assess
+    const table = (name: string) => sqlText(join(outDir, name, "source=log20170630", "part-00000.parquet"));
+    expect(await describeTypes(table("server_errors"))).toEqual({
+      date: "DATE",
+      time: "VARCHAR",
+      extention: "VARCHAR",
+      code: "INTEGER",
+    });
+    expect(await describeTypes(table("errors_by_hour"))).toEqual({ hour: "INTEGER", count: "BIGINT" });
+    expect(await describeTypes(table("ip_counts"))).toEqual({ ip: "VARCHAR", count: "BIGINT" });
+    expect(await describeTypes(table("top_ips"))).toEqual({
+      rank: "INTEGER",
+      ip: "VARCHAR",
+      count: "BIGINT",
+    });
+
+    const glob = sqlText(join(outDir, "server_errors", "*", "*.parquet"));
+    expect(
+      await duck.rows(
+        `select source, date::varchar as date, time, extention, code
+         from read_parquet(${glob}, hive_partitioning = true)`,
+      ),
+    ).toEqual([
+      { source: "log20170630", date: "2017-06-30", time: "00:10:00", extention: "日本.txt", code: 503 },
+      { source: "log20170630", date: "2017-06-30", time: "09:05:00", extention: null, code: 500 },
+      { source: "log20170630", date: "2017-06-30", time: "23:59:59", extention: "😀.pdf", code: 599 },
+    ]);
+    expect(await duck.rows(`select hour, count::int as count from ${table("errors_by_hour")}`)).toEqual([
+      { hour: 0, count: 1 },
+      { hour: 9, count: 1 },
+      { hour: 23, count: 1 },
+    ]);
+    expect(await duck.rows(`select ip, count::int as count from ${table("ip_counts")}`)).toEqual([
+      { ip: "1.1.1.a", count: 2 },
+      { ip: "2.2.2.b", count: 2 },
+      { ip: "3.3.3.c", count: 2 },
+      { ip: "4.4.4.d", count: 1 },
+    ]);
+    expect(await duck.rows(`select rank, ip, count::int as count from ${table("top_ips")}`)).toEqual([
+      { rank: 1, ip: "1.1.1.a", count: 2 },
+      { rank: 2, ip: "2.2.2.b", count: 2 },
+    ]);
+  });
+});

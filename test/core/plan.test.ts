@@ -1,0 +1,106 @@
+/**
+ * planRanges (DESIGN §2): cut [dataStart, size) into consecutive ranges of rangeBytes, the last
+ * maybe shorter; never more than maxRanges (the range size grows instead); none for no data.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../functions/core/errors";
+import { MAX_RANGES, planRanges } from "../../functions/core/plan";
+
+/** Checks the tiling and returns the common range length (all but the last). */
+function assertTiles(ranges: ReturnType<typeof planRanges>, dataStart: number, size: number): number {
+  expect(ranges[0]!.start).toBe(dataStart);
+  expect(ranges.at(-1)!.end).toBe(size);
+  const step = ranges[0]!.end - ranges[0]!.start;
+  // One expect for the whole list (thousands of ranges): the first range that breaks the tiling.
+  const fault = ranges.find((r, i) => {
+    const contiguous = i === 0 || r.start === ranges[i - 1]!.end;
+    const length = r.end - r.start;
+    const sized = i < ranges.length - 1 ? length === step : length > 0 && length <= step;
+    return r.index !== i || !contiguous || !sized;
+  });
+  expect(fault).toBeUndefined();
+  return step;
+}
+
+describe("planRanges", () => {
+  it("tiles [dataStart, size) with contiguous ranges of rangeBytes, the last maybe shorter", () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 1 << 20 }),
+        fc.integer({ min: 1, max: 1 << 22 }),
+        fc.integer({ min: 1, max: 1 << 16 }),
+        (dataStart, dataBytes, rangeBytes) => {
+          const size = dataStart + dataBytes;
+          fc.pre(Math.ceil(dataBytes / rangeBytes) <= MAX_RANGES);
+
+          const ranges = planRanges(dataStart, size, rangeBytes);
+
+          expect(ranges).toHaveLength(Math.ceil(dataBytes / rangeBytes));
+          expect(assertTiles(ranges, dataStart, size)).toBe(Math.min(rangeBytes, dataBytes));
+        },
+      ),
+      { seed: 11, numRuns: 500 },
+    );
+  });
+
+  it("never makes more than maxRanges: the range size grows, to the smallest that fits", () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 1000 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 1 << 20 }),
+        fc.integer({ min: 1, max: 2000 }),
+        (dataStart, dataBytes, rangeBytes, maxRanges) => {
+          const size = dataStart + dataBytes;
+
+          const ranges = planRanges(dataStart, size, rangeBytes, maxRanges);
+
+          expect(ranges.length).toBeLessThanOrEqual(maxRanges);
+          const step = assertTiles(ranges, dataStart, size);
+          expect(step).toBeGreaterThanOrEqual(Math.min(rangeBytes, dataBytes));
+          // Grown only as much as needed: one byte less per range would not fit in maxRanges.
+          if (step > rangeBytes) expect(Math.ceil(dataBytes / (step - 1))).toBeGreaterThan(maxRanges);
+        },
+      ),
+      { seed: 12, numRuns: 500 },
+    );
+  });
+
+  it("defaults maxRanges to 10,000: a 2.7 GB day at 1-byte ranges gets 10,000 ranges", () => {
+    const size = 2_730_000_000;
+    const ranges = planRanges(95, size, 1);
+    expect(MAX_RANGES).toBe(10_000);
+    expect(ranges).toHaveLength(10_000);
+    assertTiles(ranges, 95, size);
+  });
+
+  it("makes no ranges when there is no data after the header", () => {
+    expect(planRanges(0, 0, 1)).toEqual([]);
+    expect(planRanges(95, 95, 64 << 20)).toEqual([]);
+  });
+
+  it("makes one range when rangeBytes covers the data", () => {
+    expect(planRanges(95, 1000, 905)).toEqual([{ index: 0, start: 95, end: 1000 }]);
+    expect(planRanges(95, 1000, 64 << 20)).toEqual([{ index: 0, start: 95, end: 1000 }]);
+    expect(planRanges(95, 1000, 904)).toEqual([
+      { index: 0, start: 95, end: 999 },
+      { index: 1, start: 999, end: 1000 },
+    ]);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])(
+    "rejects rangeBytes %s with a ConfigError naming it",
+    (rangeBytes) => {
+      expect(() => planRanges(0, 100, rangeBytes)).toThrow(ConfigError);
+      expect(() => planRanges(0, 100, rangeBytes)).toThrow(
+        `rangeBytes must be a whole number >= 1, got ${rangeBytes}`,
+      );
+    },
+  );
+
+  it("rejects a dataStart outside the object", () => {
+    expect(() => planRanges(101, 100, 10)).toThrow(ConfigError);
+    expect(() => planRanges(-1, 100, 10)).toThrow(/dataStart -1 is outside the object \(size 100\)/);
+  });
+});

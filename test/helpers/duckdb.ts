@@ -1,0 +1,41 @@
+/**
+ * DuckDB (in memory) as the independent engine tests compare against: it reads the real CSVs
+ * and our Parquet output. Nothing here uses the product's code.
+ */
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { EDGAR_COLUMNS } from "./edgar-csv";
+
+export type JsonRow = Record<string, unknown>;
+
+export interface Duck {
+  rows(sql: string): Promise<JsonRow[]>;
+  close(): void;
+}
+
+export async function openDuck(): Promise<Duck> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection: DuckDBConnection = await instance.connect();
+  return {
+    async rows(sql) {
+      return (await connection.runAndReadAll(sql)).getRowObjectsJson() as JsonRow[];
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A SQL string literal. */
+export function sqlText(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * An EDGAR CSV as a DuckDB relation of 15 VARCHAR columns, with the dialect spelled out so no
+ * sniffing happens: header line skipped, comma, double quote escaped by doubling, strict.
+ */
+export function edgarCsvRelation(path: string): string {
+  const columns = `{${EDGAR_COLUMNS.map((c) => `${sqlText(c)}: 'VARCHAR'`).join(", ")}}`;
+  return `read_csv(${sqlText(path)}, header = true, auto_detect = false, columns = ${columns}, delim = ',', quote = '"', escape = '"', strict_mode = true)`;
+}

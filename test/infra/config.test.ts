@@ -1,0 +1,131 @@
+/** Deployment settings from CDK context: defaults, both value forms, and messages for bad values. */
+import { describe, expect, it } from "vitest";
+import { readLambdaConfig } from "../../functions/config";
+import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { workKeys } from "../../functions/stages/layout";
+import { DeployConfigError, readDeployConfig, unknownContextKeys } from "../../infra/config";
+import { WORK_RUNS_PREFIX } from "../../infra/constructs/pipeline-buckets";
+import { pipelineEnvironment } from "../../infra/lambda-environment";
+
+const fromContext = (values: Record<string, unknown>) => readDeployConfig((key) => values[key]);
+
+describe("readDeployConfig", () => {
+  it("has a default for every setting", () => {
+    expect(fromContext({})).toEqual({
+      stackName: "EdgarEtl",
+      inputBucketName: undefined,
+      inputBucketKmsKeyArn: undefined,
+      inputPrefix: "incoming/",
+      outputBucketName: undefined,
+      outputPrefix: "",
+      workRetentionDays: 7,
+      accessLogRetentionDays: 90,
+      runDefaults: DEFAULT_RUN_OPTIONS,
+      maxConcurrency: 100,
+      backfillMaxConcurrency: 4,
+      architecture: "arm64",
+      functions: {
+        trigger: { memoryMb: 256, timeoutSeconds: 30 },
+        plan: { memoryMb: 512, timeoutSeconds: 60 },
+        map: { memoryMb: 1769, timeoutSeconds: 300 },
+        reduce: { memoryMb: 3008, timeoutSeconds: 900 },
+      },
+      logRetentionDays: 30,
+      executionTimeoutHours: 24,
+      alarmEmail: undefined,
+      stateMachineName: "EdgarEtl-pipeline",
+    });
+  });
+
+  it("reads -c strings and cdk.json values alike", () => {
+    const fromStrings = fromContext({
+      maxConcurrency: "250",
+      mapMemoryMb: "3538",
+      checks: '{"maxCorruptShare":0.05}',
+    });
+    const fromJson = fromContext({
+      maxConcurrency: 250,
+      mapMemoryMb: 3538,
+      checks: { maxCorruptShare: 0.05 },
+    });
+
+    expect(fromStrings).toEqual(fromJson);
+    expect(fromJson.maxConcurrency).toBe(250);
+    expect(fromJson.functions.map.memoryMb).toBe(3538);
+    expect(fromJson.runDefaults.checks).toEqual({ maxCorruptShare: 0.05 });
+  });
+
+  it("an empty -c value means the default", () => {
+    expect(fromContext({ inputBucketName: "", maxConcurrency: "" })).toMatchObject({
+      inputBucketName: undefined,
+      maxConcurrency: 100,
+    });
+  });
+
+  it.each([
+    [
+      { mapMemoryMb: "lots" },
+      'context "mapMemoryMb" must be a whole number from 128 to 10240, got "lots"; e.g. -c mapMemoryMb=1769',
+    ],
+    [
+      { architecture: "arm" },
+      'context "architecture" must be one of arm64, x86_64, got "arm"; e.g. -c architecture=arm64',
+    ],
+    [{ logRetentionDays: 10 }, 'context "logRetentionDays" must be one of 1, 3, 5, 7, 14, 30,'],
+    [{ inputPrefix: "incoming" }, 'context "inputPrefix" must be empty or a key prefix ending in "/"'],
+    [{ outputPrefix: "/tables/" }, 'context "outputPrefix" must be empty or a key prefix ending in "/"'],
+    [{ inputPrefix: "in*/" }, 'no "*" or "?"'],
+    [{ inputBucketName: "My_Bucket" }, 'context "inputBucketName" must be a string matching'],
+    [{ mode: "lenient" }, 'context: mode must be one of permissive, dropmalformed, failfast, got "lenient"'],
+    [{ rangeBytes: "0" }, 'context: rangeBytes must be a whole number >= 1, got "0"'],
+    [{ checks: "{maxCorruptShare:1}" }, 'context "checks" must be a JSON object, got "{maxCorruptShare:1}"'],
+    [{ inputBucketKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abc" }, '"inputBucketName" is not set'],
+  ])("rejects %j, saying what was given and how to fix it", (context, message) => {
+    expect(() => fromContext(context)).toThrow(DeployConfigError);
+    expect(() => fromContext(context)).toThrow(message);
+  });
+});
+
+describe("unknownContextKeys", () => {
+  it("flags a misspelt setting, not feature flags or CDK's own keys", () => {
+    expect(
+      unknownContextKeys([
+        "mapMemoryMB",
+        "maxConcurrency",
+        "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy",
+        "aws:cdk:bundling-stacks",
+        "cli-telemetry",
+      ]),
+    ).toEqual(["mapMemoryMB"]);
+  });
+});
+
+describe("pipelineEnvironment", () => {
+  it("is read back by the Lambdas' own config reader as the same run defaults", () => {
+    const runDefaults = fromContext({
+      rangeBytes: "1048576",
+      mode: "failfast",
+      checks: { rowCount: { min: 1 } },
+    }).runDefaults;
+
+    const env = pipelineEnvironment({
+      workBucketName: "work",
+      outputBucketName: "out",
+      outputPrefix: "edgar/",
+      runDefaults,
+    });
+
+    expect(readLambdaConfig(env)).toEqual({
+      workBucket: "work",
+      outputBucket: "out",
+      outputPrefix: "edgar/",
+      runDefaults,
+    });
+  });
+});
+
+it("the work lifecycle prefix covers every key a run writes", () => {
+  for (const key of [workKeys.plan("r"), workKeys.tasks("r"), workKeys.partial("r", 7)]) {
+    expect(key.startsWith(WORK_RUNS_PREFIX)).toBe(true);
+  }
+});

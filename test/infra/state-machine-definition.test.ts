@@ -1,0 +1,197 @@
+/**
+ * The synthesized Amazon States Language, extracted from the template (its Fn::Join resolved with
+ * stand-in ARNs): valid per asl-validator, JSONPath only, built from states a local interpreter
+ * runs, and shaped as intended (Distributed Maps, retries, catches, the result check).
+ */
+import { mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import cdkJson from "../../cdk.json";
+import { type CfnTemplate, definitionFromTemplate } from "../../infra/asl-definition";
+import { createPipelineApp } from "../../infra/pipeline-app";
+
+/** asl-validator ships no type declarations. */
+const aslValidator = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+};
+
+type State = Record<string, unknown> & { Type: string };
+type Definition = { StartAt: string; States: Record<string, State>; QueryLanguage?: string };
+
+/** Every state, nested Map item processors included. */
+function allStates(definition: Definition): Record<string, State> {
+  const states: Record<string, State> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    states[name] = state;
+    const processor = state.ItemProcessor as Definition | undefined;
+    if (processor !== undefined) Object.assign(states, allStates(processor));
+  }
+  return states;
+}
+
+describe("the state machine definition", () => {
+  let definition: Definition;
+  let states: Record<string, State>;
+
+  beforeAll(() => {
+    const outdir = mkdtempSync(join(tmpdir(), "edgar-etl-cdk-"));
+    const { app, stack } = createPipelineApp({
+      context: { ...cdkJson.context, maxConcurrency: "37", backfillMaxConcurrency: "3" },
+      outdir,
+    });
+    const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+    definition = definitionFromTemplate(template) as Definition;
+    states = allStates(definition);
+  });
+
+  it("is valid Amazon States Language", () => {
+    const { isValid, errorsText } = aslValidator(structuredClone(definition));
+
+    expect(isValid, errorsText("\n")).toBe(true);
+  });
+
+  it("uses JSONPath and only states and resources a local ASL interpreter runs", () => {
+    expect(definition.QueryLanguage).toBe("JSONPath");
+    expect(JSON.stringify(definition)).not.toContain("JSONata");
+    expect(new Set(Object.values(states).map((s) => s.Type))).toEqual(
+      new Set(["Choice", "Fail", "Pass", "Task", "Map", "Succeed"]),
+    );
+    const resources = new Set(
+      Object.values(states)
+        .filter((s) => s.Type === "Task")
+        .map((s) => s.Resource),
+    );
+    expect(resources).toEqual(
+      new Set(["arn:aws:states:::lambda:invoke", "arn:aws:states:::states:startExecution.sync:2"]),
+    );
+  });
+
+  it("validates the input and fails with the expected shape and what was received", () => {
+    expect(definition.StartAt).toBe("ValidateInput");
+    const validate = states.ValidateInput as unknown as { Choices: { Next: string }[]; Default: string };
+    expect(validate.Choices.map((c) => c.Next)).toEqual(["StartRun", "RunEachObject"]);
+    expect(states[validate.Default]).toMatchObject({
+      Type: "Fail",
+      Error: "InvalidInput",
+      CausePath: expect.stringMatching(
+        /^States\.Format\('expected "bucket" .* "key" \(under "incoming\/"\).*got \{\}', States\.JsonToString\(\$\)\)$/,
+      ),
+    });
+  });
+
+  it("passes the execution name to Plan as the runId, with the input's overrides", () => {
+    expect(states.StartRun).toMatchObject({
+      Type: "Pass",
+      Parameters: { "runId.$": "$$.Execution.Name" },
+      ResultPath: "$.run",
+    });
+    expect(states.Plan).toMatchObject({
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: { "Payload.$": "States.JsonMerge($, $.run, false)" },
+      ResultPath: "$.plan",
+      Next: "MapRanges",
+    });
+  });
+
+  it("maps the plan's ranges in a Distributed Map reading tasks.json from S3, failing on any failure", () => {
+    expect(states.MapRanges).toMatchObject({
+      Type: "Map",
+      Label: "Ranges",
+      MaxConcurrency: 37,
+      ToleratedFailurePercentage: 0,
+      ResultPath: null,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+        StartAt: "MapRange",
+      },
+      ItemReader: {
+        Resource: "arn:aws:states:::s3:getObject",
+        ReaderConfig: { InputType: "JSON" },
+        Parameters: { Bucket: expect.stringMatching(/^bucketswork/), "Key.$": "$.plan.tasksKey" },
+      },
+      Next: "Reduce",
+    });
+    expect(states.MapRange).toMatchObject({ Parameters: { "Payload.$": "$" }, OutputPath: null });
+  });
+
+  it.each(["Plan", "MapRange", "Reduce"])(
+    "%s retries Lambda service errors and, longer, throttling, with backoff",
+    (name) => {
+      expect(states[name]!.Retry).toEqual([
+        expect.objectContaining({
+          ErrorEquals: expect.arrayContaining(["Lambda.ServiceException", "Lambda.SdkClientException"]),
+          BackoffRate: 2,
+          MaxAttempts: 6,
+          JitterStrategy: "FULL",
+        }),
+        expect.objectContaining({
+          ErrorEquals: ["Lambda.TooManyRequestsException"],
+          BackoffRate: 2,
+          MaxAttempts: 12,
+          MaxDelaySeconds: 120,
+          JitterStrategy: "FULL",
+        }),
+      ]);
+    },
+  );
+
+  it.each(["Plan", "MapRanges", "Reduce", "RunEachObject"])(
+    "%s catches every error into RunFailed",
+    (name) => {
+      expect(states[name]!.Catch).toEqual([
+        { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RunFailed" },
+      ]);
+    },
+  );
+
+  it("RunFailed carries the caught error and cause", () => {
+    expect(states.RunFailed).toEqual({
+      Type: "Fail",
+      Comment: expect.any(String),
+      ErrorPath: "$.error.Error",
+      CausePath: "$.error.Cause",
+    });
+  });
+
+  it("fails as DataChecksFailed when the reducer reports status fail, else succeeds", () => {
+    expect(states.Reduce).toMatchObject({
+      Parameters: { Payload: { "planKey.$": "$.plan.planKey" } },
+      ResultPath: "$.reduce",
+    });
+    expect(states.CheckResult).toEqual({
+      Type: "Choice",
+      Choices: [{ Variable: "$.reduce.status", StringEquals: "fail", Next: "DataChecksFailed" }],
+      Default: "Done",
+    });
+    expect(states.DataChecksFailed).toMatchObject({ Type: "Fail", Error: "DataChecksFailed" });
+    expect(states.Done).toEqual({ Type: "Succeed" });
+  });
+
+  it("runs every object under a prefix as a child execution of itself, a bounded number at a time", () => {
+    expect(states.RunEachObject).toMatchObject({
+      Type: "Map",
+      Label: "Objects",
+      MaxConcurrency: 3,
+      ToleratedFailurePercentage: 100,
+      ItemReader: {
+        Resource: "arn:aws:states:::s3:listObjectsV2",
+        Parameters: { "Bucket.$": "$.bucket", "Prefix.$": "$.prefix" },
+      },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+        StartAt: "IsPipelineInput",
+      },
+    });
+    expect(states.RunObject).toMatchObject({
+      Resource: "arn:aws:states:::states:startExecution.sync:2",
+      Parameters: {
+        StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline",
+        "Name.$": "$.name",
+        "Input.$": "States.JsonMerge($.request, $.target, false)",
+      },
+    });
+  });
+});
