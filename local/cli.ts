@@ -3,11 +3,15 @@
  * same code the Lambdas run. Failures print one line (the stack only with --verbose).
  */
 import { existsSync } from "node:fs";
-import { mkdir, rename } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { mkdir, readFile, rename } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { EtlError } from "../functions/core/errors";
 import { resolveRunOptions } from "../functions/core/run-options";
+import type { ValidationReport } from "../functions/core/validation";
+import { outputKeys, sourceStem } from "../functions/stages/layout";
+import { runOnLocalAws } from "./aws/run-on-local-aws";
 import { backfillCommand, statusCommand } from "./backfill";
 import { generateEdgarFile } from "./generate";
 import { runLocal } from "./run-local";
@@ -15,7 +19,8 @@ import { formatSummary } from "./summary";
 
 const USAGE = `usage:
   edgar-etl run <file.csv> --out <dir> [--range-bytes N] [--sample F --seed S]
-                [--mode permissive|dropmalformed|failfast] [--concurrency N] [--top N] [--verbose]
+                [--mode permissive|dropmalformed|failfast] [--top N] [--concurrency N]
+                [--engine local-aws|in-process] [--verbose]
   edgar-etl generate --bytes N --seed S --out <file.csv>
   edgar-etl demo     (what npm start runs: a cached ~200 MB synthetic day -> ./out)
   edgar-etl bench [--file f.csv] [--bytes N] [--repeats N]   (what npm run bench runs)
@@ -61,6 +66,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
       seed: { type: "string" },
       mode: { type: "string" },
       concurrency: { type: "string" },
+      engine: { type: "string" },
       top: { type: "string" },
       verbose: { type: "boolean" },
     },
@@ -76,20 +82,59 @@ async function runCommand(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const options = resolveRunOptions({
+  const overrides = {
     rangeBytes: values["range-bytes"],
     mode: values.mode,
     sample: values.sample === undefined ? undefined : { fraction: values.sample, seed: values.seed ?? 0 },
     topN: values.top,
-  });
-  const outcome = await runLocal({
-    file: resolve(input),
-    outDir: resolve(values.out),
-    options,
-    concurrency: values.concurrency === undefined ? 2 : Number(values.concurrency),
-  });
-  console.log(formatSummary(outcome, values.out));
-  return outcome.result.status === "pass" ? 0 : 3;
+  };
+  // Validated here too, so a bad flag fails before anything starts.
+  const options = resolveRunOptions(overrides);
+  const concurrency = values.concurrency === undefined ? availableParallelism() : Number(values.concurrency);
+  const engine = values.engine ?? "local-aws";
+  const outDir = resolve(values.out);
+  let validation: ValidationReport;
+  let seconds: number;
+  let engineNote: string;
+  if (engine === "local-aws") {
+    const started = performance.now();
+    const outcome = await runOnLocalAws({ file: resolve(input), outDir, overrides, workers: concurrency });
+    seconds = (performance.now() - started) / 1000;
+    const t = outcome.seconds;
+    engineNote = `local AWS: S3 on 127.0.0.1, the synthesized state machine, ${concurrency} Lambda workers (synth ${t.synth.toFixed(1)} s, upload ${t.upload.toFixed(1)} s, execution ${t.execution.toFixed(1)} s, download ${t.download.toFixed(1)} s)`;
+    // DataChecksFailed comes after the outputs are written: report them, and exit 3 below.
+    if (outcome.execution.status === "FAILED" && outcome.execution.error !== "DataChecksFailed") {
+      throw new ExecutionFailedError(outcome.executionName, outcome.execution.error, outcome.execution.cause);
+    }
+    const stem = sourceStem(input);
+    validation = JSON.parse(
+      await readFile(join(outDir, outputKeys.runFile(stem, "validation.json")), "utf8"),
+    ) as ValidationReport;
+  } else if (engine === "in-process") {
+    const outcome = await runLocal({ file: resolve(input), outDir, options, concurrency });
+    ({ validation, seconds } = outcome);
+    engineNote = "in-process: the stages called directly over local files";
+  } else {
+    console.error(`edgar-etl run: --engine must be local-aws or in-process, got ${JSON.stringify(engine)}`);
+    return 2;
+  }
+  console.log(formatSummary(validation, seconds, values.out, engineNote));
+  return validation.status === "pass" ? 0 : 3;
+}
+
+/** A local execution ended FAILED: its error, and the cause's message when it is a Lambda's. */
+class ExecutionFailedError extends EtlError {
+  readonly code = "EXECUTION_FAILED";
+  constructor(name: string, error: string, cause: string) {
+    let message = cause;
+    try {
+      const parsed = JSON.parse(cause) as { errorMessage?: string };
+      if (parsed.errorMessage !== undefined) message = parsed.errorMessage;
+    } catch {
+      // The cause is plain text, not a Lambda's JSON error.
+    }
+    super(`execution ${name} failed: ${error}: ${message}`);
+  }
 }
 
 async function generateCommand(args: readonly string[]): Promise<number> {

@@ -1,18 +1,19 @@
 /** The human summary printed after a local run. */
 import { join } from "node:path";
-import type { LocalRunOutcome } from "./run-local";
+import type { ValidationReport } from "../functions/core/validation";
 
 const n = (v: number) => v.toLocaleString("en-US");
 
-export function formatSummary(outcome: LocalRunOutcome, outDir: string): string {
-  const { plan, result, validation: v, seconds } = outcome;
+/** `engine` says how the run was executed (and where its time went, if known). */
+export function formatSummary(v: ValidationReport, seconds: number, outDir: string, engine: string): string {
   const r = v.rows;
   const byHour = v.serverErrorsByHour.flatMap((c, h) =>
     c > 0 ? [`${String(h).padStart(2, "0")}h ${n(c)}`] : [],
   );
   const lines = [
-    `run ${result.runId}: ${v.status === "pass" ? "PASS" : "FAIL"}`,
-    `  input        ${v.source.key} (${n(plan.sourceBytes)} bytes, ${n(plan.rangeCount)} ranges, coverage proven)`,
+    `run ${v.runId}: ${v.status === "pass" ? "PASS" : "FAIL"}`,
+    `  engine       ${engine}`,
+    `  input        ${v.source.key} (${n(v.source.size)} bytes, ${n(v.coverage.ranges)} ranges, coverage proven)`,
     `  rows         read ${n(r.read)} = ok ${n(r.ok)} + corrupt ${n(r.corrupt)} + sampled out ${n(r.sampledOut)}; blank lines ${n(r.blank)}`,
     `  dates        ${v.date.min ?? "-"} .. ${v.date.max ?? "-"}, times ${v.time.min ?? "-"} .. ${v.time.max ?? "-"}`,
     `  5xx errors   ${n(v.serverErrors)}`,
@@ -29,7 +30,7 @@ export function formatSummary(outcome: LocalRunOutcome, outDir: string): string 
     lines.push(`  corrupt      ${corrupt.map(([k, c]) => `${k} ${n(c ?? 0)}`).join(", ")}`);
   lines.push(
     `  checks       ${v.checks.map((c) => `${c.name} ${c.status} (${round(c.observed)} ${c.limit})`).join(", ") || "none configured"}`,
-    `  time         ${seconds.toFixed(2)} s: ${(plan.sourceBytes / 1e6 / seconds).toFixed(1)} MB/s, ${n(Math.round(r.read / seconds))} rows/s`,
+    `  time         ${seconds.toFixed(2)} s: ${(v.source.size / 1e6 / seconds).toFixed(1)} MB/s, ${n(Math.round(r.read / seconds))} rows/s`,
     `  output       ${outDir}  (report: ${join(outDir, "_runs", `source=${v.source.stem}`, "report.html")})`,
   );
   return lines.join("\n");

@@ -7,7 +7,7 @@
  * stand in for them (see adaptForLocalInterpreter); nothing else in the definition changes:
  * - Map states run inline and have no ItemReader: each Distributed Map's ItemReader becomes an
  *   explicit Task just before the Map (same Parameters, same Catch) whose result the Map
- *   iterates with ItemsPath: the same items, read by the same API call.
+ *   iterates with ItemsPath: the same items, read by the same API call (cleared after the Map).
  * - A Fail state's ErrorPath/CausePath is a plain path there, not an intrinsic function: a Pass
  *   state just before the Fail evaluates the intrinsic into the input, and the Fail reads it.
  */
@@ -77,6 +77,16 @@ export function adaptForLocalInterpreter(definition: AslDefinition): AslDefiniti
     });
     delete state.ItemReader;
     state.ItemsPath = resultPath;
+    // The items are not state data on AWS: clear them once the Map is done.
+    const clearName = `${name} (clear items)`;
+    copy.States[clearName] = {
+      Type: "Pass",
+      Result: null,
+      ResultPath: resultPath,
+      ...(state.End === true ? { End: true } : { Next: state.Next }),
+    };
+    delete state.End;
+    state.Next = clearName;
   }
   return copy as unknown as AslDefinition;
 }

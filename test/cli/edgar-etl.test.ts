@@ -32,31 +32,41 @@ describe("edgar-etl CLI", () => {
     dir = await mkdtemp(join(tmpdir(), "edgar-etl-cli-"));
   });
 
-  it("generates a day and runs the pipeline on it, writing the documented layout", async () => {
+  it("generates a day and runs it on both engines, writing the documented layout with equal results", async () => {
     // Prepare
     const csv = join(dir, "day.csv");
-    const out = join(dir, "out");
     const gen = await cli("generate", "--bytes", "2e6", "--seed", "3", "--out", csv);
     expect(gen.code).toBe(0);
     expect(gen.stdout).toMatch(/^wrote .*day\.csv: 2,0\d\d,\d\d\d bytes, [\d,]+ rows/);
 
-    // Act
-    const result = await cli("run", csv, "--out", out, "--range-bytes", "100000");
+    const validations = [];
+    for (const engine of ["local-aws", "in-process"]) {
+      // Act
+      const out = join(dir, `out-${engine}`);
+      const result = await cli("run", csv, "--out", out, "--range-bytes", "100000", "--engine", engine);
 
-    // Assess
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/run local-day_csv-\w+: PASS/);
-    expect(result.stdout).toMatch(/rows +read ([\d,]+) = ok \1 \+ corrupt 0 \+ sampled out 0/);
-    for (const table of ["server_errors", "errors_by_hour", "ip_counts", "top_ips"]) {
-      expect(existsSync(join(out, table, "source=day", "part-00000.parquet"))).toBe(true);
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/run [\w-]+: PASS/);
+      expect(result.stdout).toMatch(/rows +read ([\d,]+) = ok \1 \+ corrupt 0 \+ sampled out 0/);
+      for (const table of ["server_errors", "errors_by_hour", "ip_counts", "top_ips"]) {
+        expect(existsSync(join(out, table, "source=day", "part-00000.parquet"))).toBe(true);
+      }
+      for (const file of ["validation.json", "report.html", "_manifest.json", "_SUCCESS"]) {
+        expect(existsSync(join(out, "_runs", "source=day", file))).toBe(true);
+      }
+      const success = JSON.parse(readFileSync(join(out, "_runs", "source=day", "_SUCCESS"), "utf8"));
+      const manifest = JSON.parse(readFileSync(join(out, "_runs", "source=day", "_manifest.json"), "utf8"));
+      expect(success.runId).toBe(manifest.runId);
+      expect(manifest.rangeCount).toBe(20);
+      const {
+        runId: _,
+        source: __,
+        ...validation
+      } = JSON.parse(readFileSync(join(out, "_runs", "source=day", "validation.json"), "utf8"));
+      validations.push(validation);
     }
-    for (const file of ["validation.json", "report.html", "_manifest.json", "_SUCCESS"]) {
-      expect(existsSync(join(out, "_runs", "source=day", file))).toBe(true);
-    }
-    const success = JSON.parse(readFileSync(join(out, "_runs", "source=day", "_SUCCESS"), "utf8"));
-    const manifest = JSON.parse(readFileSync(join(out, "_runs", "source=day", "_manifest.json"), "utf8"));
-    expect(success.runId).toBe(manifest.runId);
-    expect(manifest.rangeCount).toBe(20);
+    expect(validations[0]).toEqual(validations[1]);
   });
 
   it("fails a wrong header with one line naming the columns, and no stack trace", async () => {
@@ -65,7 +75,7 @@ describe("edgar-etl CLI", () => {
     const result = await cli("run", csv, "--out", join(dir, "o2"));
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toMatch(/INPUT_REJECTED: .*missing extention; unexpected "extension"/);
+    expect(result.stderr).toMatch(/InputRejectedError: .*missing extention; unexpected "extension"/);
   });
 
   it("stops at the first corrupt record in failfast mode, naming byte offset, line and reason", async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { type Aggregate, emptyAggregate, mergeAggregates } from "../../functions/core/aggregate";
 import { decodePartial, encodePartial } from "../../functions/core/partial";
 import { edgarCsvArb } from "../helpers/edgar-arbitraries";
+import { heavyProperty } from "../helpers/property";
 import { runCore } from "../helpers/run-core";
 
 const SEED = 8_675_309;
@@ -48,7 +49,7 @@ describe("mergeAggregates", () => {
         expect(mergeAggregates(shuffled)).toEqual(mergeAggregates(parts));
         expect(mergeAggregates([...parts].reverse())).toEqual(mergeAggregates(parts));
       }),
-      { seed: SEED, numRuns: 100 },
+      heavyProperty(SEED, 100),
     );
   });
 
@@ -76,7 +77,7 @@ describe("mergeAggregates", () => {
         expect(twoGroups).toEqual(all);
         expect(pool[0] ?? emptyAggregate()).toEqual(all);
       }),
-      { seed: SEED, numRuns: 100 },
+      heavyProperty(SEED, 100),
     );
   });
 
@@ -90,7 +91,7 @@ describe("mergeAggregates", () => {
           expect(mergeAggregates([emptyAggregate(), a, emptyAggregate()])).toEqual(a);
         }
       }),
-      { seed: SEED, numRuns: 50 },
+      heavyProperty(SEED, 50),
     );
   });
 
@@ -103,7 +104,7 @@ describe("mergeAggregates", () => {
         mergeAggregates([...parts].reverse());
         expect(parts).toEqual(before);
       }),
-      { seed: SEED, numRuns: 50 },
+      heavyProperty(SEED, 50),
     );
   });
 
@@ -117,7 +118,7 @@ describe("mergeAggregates", () => {
           mergeAggregates(partials.map((p) => p.aggregate)),
         );
       }),
-      { seed: SEED, numRuns: 50 },
+      heavyProperty(SEED, 50),
     );
   });
 

@@ -196,9 +196,8 @@ describe("quoted records", () => {
 });
 
 describe("text values are kept as written", () => {
-  // BUG: splitQuotedLine decodes the line with a TextDecoder that strips a leading U+FEFF, while
-  // the byte path keeps it; so the same ip counts as two different ips depending on whether an
-  // unrelated field of the record is quoted.
+  // Regression: splitQuotedLine's TextDecoder used to strip a leading U+FEFF that the byte path
+  // keeps, so one ip counted as two depending on whether an unrelated field was quoted.
   it("a record starting with U+FEFF keeps it in ip whether or not another field is quoted", () => {
     const plain = utf8(`\uFEFF${csvLine(edgarRow({ ip: "1.2.3.4", extention: "x.txt" }))}`);
     const quoted = utf8(`\uFEFF${csvLine(edgarRow({ ip: "1.2.3.4", extention: '"x.txt"' }))}`);
@@ -208,8 +207,7 @@ describe("text values are kept as written", () => {
     expect(a.ipCounts).toEqual({ ip: ["\uFEFF1.2.3.4"], count: [2] });
   });
 
-  // BUG: server_errors.extention is decoded with a TextDecoder that strips a leading U+FEFF
-  // (ignoreBOM is false), so a value starting with U+FEFF loses it; ip keeps it.
+  // Regression: extention used to be decoded with ignoreBOM false, losing a leading U+FEFF.
   it("an extention starting with U+FEFF is written to server_errors unchanged", () => {
     const line = utf8(csvLine(edgarRow({ code: "503.0", extention: "\uFEFFx.txt" })));
 

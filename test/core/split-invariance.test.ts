@@ -10,6 +10,7 @@ import type { CorruptMode, SampleSpec } from "../../functions/contracts";
 import { CorruptRecordError } from "../../functions/core/errors";
 import { edgarCsvArb, expectedAggregate, type GeneratedCsv } from "../helpers/edgar-arbitraries";
 import { EDGAR_COLUMNS, EDGAR_HEADER, csvLine as edgarLine, edgarRow, utf8 } from "../helpers/edgar-csv";
+import { heavyProperty } from "../helpers/property";
 import { type CoreRun, runCore, splitIndependent } from "../helpers/run-core";
 
 /** Fixed so that a failure reproduces; fast-check prints the counterexample and its path. */
@@ -68,21 +69,9 @@ function run(
   });
 }
 
-/**
- * Everything a run's outputs depend on. A too_long record's `raw` is left out here: it depends on
- * the chunking (see the it.fails below), and is checked on its own.
- */
+/** Everything a run's outputs depend on: the merged aggregate and the four tables. */
 function outputsOf(r: CoreRun) {
-  const merged = splitIndependent(r.merged);
-  return {
-    merged: {
-      ...merged,
-      quarantine: merged.quarantine.map((q) =>
-        q.reason === "too_long" ? { ...q, raw: "(chunk-dependent)" } : q,
-      ),
-    },
-    tables: r.tables,
-  };
+  return { merged: splitIndependent(r.merged), tables: r.tables };
 }
 
 async function outcome(p: Promise<CoreRun>): Promise<{ run: CoreRun } | { error: unknown }> {
@@ -93,7 +82,7 @@ async function outcome(p: Promise<CoreRun>): Promise<{ run: CoreRun } | { error:
   }
 }
 
-const lossy = new TextDecoder();
+const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
 
 describe("a single-range run matches the model of the generated file", () => {
   it("counts, quarantine, server errors, hours, ip counts, invalid and missing values, min/max", async () => {
@@ -110,15 +99,10 @@ describe("a single-range run matches the model of the generated file", () => {
         expect(merged.quarantine.map(({ offset, line, reason }) => ({ offset, line, reason }))).toEqual(
           e.quarantine,
         );
-        // The raw record is the line as text, invalid UTF-8 replaced; a too_long one may be
-        // clipped (how much depends on chunking: see the it.fails at the end).
-        const texts = csv.lines
-          .filter((l) => l.outcome.kind === "corrupt")
-          .map((l) => lossy.decode(l.content));
-        merged.quarantine.forEach((q, i) => {
-          if (q.reason === "too_long") expect(texts[i]!.startsWith(q.raw)).toBe(true);
-          else expect(q.raw).toBe(texts[i]);
-        });
+        // The raw record is the line as text, invalid UTF-8 replaced (all under RAW_CLIP_CHARS).
+        expect(merged.quarantine.map((q) => q.raw)).toEqual(
+          csv.lines.filter((l) => l.outcome.kind === "corrupt").map((l) => lossy.decode(l.content)),
+        );
         expect(merged.serverErrors).toEqual(e.serverErrors);
         expect(merged.errorsByHour).toEqual(e.errorsByHour);
         expect(merged.ipCounts).toEqual(e.ipCounts);
@@ -147,7 +131,7 @@ describe("a single-range run matches the model of the generated file", () => {
           })),
         );
       }),
-      { seed: SEED, numRuns: RUNS },
+      heavyProperty(SEED, RUNS),
     );
   });
 });
@@ -169,7 +153,7 @@ describe("any split into ranges and any chunking give the single-range result", 
         );
         expect(outputsOf(split)).toEqual(outputsOf(whole));
       }),
-      { seed: SEED, numRuns: RUNS },
+      heavyProperty(SEED, RUNS),
     );
   });
 
@@ -191,7 +175,7 @@ describe("any split into ranges and any chunking give the single-range result", 
         expect(whole.merged.quarantine).toEqual([]);
         expect(outputsOf(split)).toEqual(outputsOf(whole));
       }),
-      { seed: SEED, numRuns: RUNS / 2 },
+      heavyProperty(SEED, RUNS / 2),
     );
   });
 
@@ -229,7 +213,7 @@ describe("any split into ranges and any chunking give the single-range result", 
           expect(split.merged.quarantine.every((q) => allCorrupt.has(q.offset))).toBe(true);
         },
       ),
-      { seed: SEED, numRuns: RUNS / 2 },
+      heavyProperty(SEED, RUNS / 2),
     );
   });
 
@@ -269,7 +253,7 @@ describe("any split into ranges and any chunking give the single-range result", 
           }
         },
       ),
-      { seed: SEED, numRuns: RUNS / 2 },
+      heavyProperty(SEED, RUNS / 2),
     );
   });
 });
@@ -323,9 +307,8 @@ describe("hand-picked splits", () => {
 });
 
 describe("chunking does not change what is quarantined", () => {
-  // BUG: a too_long record's `raw` is clipped to maxRecordBytes + 1 bytes when the line crosses a
-  // chunk boundary (range-scanner keeps only that much), but to RAW_CLIP_CHARS otherwise; so the
-  // quarantine file depends on how the source happened to chunk the bytes.
+  // Regression: a too_long record's `raw` used to be clipped to maxRecordBytes + 1 bytes when the
+  // line crossed a chunk boundary (or ended the file), to RAW_CLIP_CHARS otherwise.
   it("a too_long record's raw text is the same for every chunk size", async () => {
     // Prepare: a 460-byte line, over a 100-byte maxRecordBytes, under RAW_CLIP_CHARS.
     const line = edgarLine(edgarRow({ browser: "b".repeat(400) }));
@@ -340,5 +323,21 @@ describe("chunking does not change what is quarantined", () => {
 
     // Assess: the record as text, clipped to RAW_CLIP_CHARS (1024) only
     expect(raws).toEqual([[["too_long", line]], [["too_long", line]], [["too_long", line]]]);
+  });
+
+  it("a record longer than RAW_CLIP_CHARS is quoted by its first 1024 characters, whatever the chunking", async () => {
+    // Prepare: ~6 KB of 2-byte characters, last in the file with no final newline
+    const line = edgarLine(edgarRow({ browser: "é".repeat(3000) }));
+    const bytes = utf8(`${EDGAR_HEADER}\n${edgarLine(edgarRow())}\n${line}`);
+
+    for (const chunkBytes of [1 << 20, 4096, 7, 1]) {
+      // Act
+      const { merged } = await runCore({ bytes, chunkBytes, options: { maxRecordBytes: 1000 } });
+
+      // Assess
+      expect(merged.quarantine.map((q) => [q.line, q.reason, q.raw])).toEqual([
+        [3, "too_long", line.slice(0, 1024)],
+      ]);
+    }
   });
 });

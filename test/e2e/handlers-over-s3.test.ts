@@ -10,7 +10,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanResult, RangeTask, ReduceResult } from "../../functions/contracts";
-import { type LocalS3, startLocalS3 } from "../helpers/s3-server";
+import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 
 const header = "ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser";
 function syntheticCsv(rows: number): string {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inProcessLambdas } from "../../local/aws/in-process-lambdas";
 import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
 import { type SynthesizedPipeline, synthesizePipeline } from "../../local/aws/synthesized-pipeline";
-import { type LocalS3, startLocalS3 } from "../helpers/s3-server";
+import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 
 const REAL = join(import.meta.dirname, "../../../shared/data/edgar-real/log20170630-head25k.csv");
 const HEADER = "ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser";

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TriggerOutcome } from "../../functions/trigger/trigger-run";
-import { type LocalS3, startLocalS3 } from "../helpers/s3-server";
+import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline";
 

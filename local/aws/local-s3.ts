@@ -1,5 +1,5 @@
 /**
- * A real S3-compatible server (s3rver) on 127.0.0.1 over a temp directory, started in-process,
+^ * A real S3-compatible server (s3rver) on 127.0.0.1 over a temp directory, started in-process,
  * and an SDK client pointed at it. The pipeline talks to it over HTTP exactly as to S3.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,12 +27,15 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
     AWS_ACCESS_KEY_ID: "S3RVER",
     AWS_SECRET_ACCESS_KEY: "S3RVER",
     AWS_REGION: "us-east-1",
+    // s3rver does not decode aws-chunked uploads, which the SDK uses for streamed checksums.
+    AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
   };
   const client = new S3Client({
     endpoint,
     forcePathStyle: true,
     region: "us-east-1",
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    requestChecksumCalculation: "WHEN_REQUIRED",
   });
   for (const bucket of buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
   return {
