@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { executionName } from "../../functions/trigger/execution-name";
-import { backfillCommand, statusCommand } from "../../local/backfill";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
+import { backfillCommand, statusCommand } from "../../local/backfill";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline";
 const FAST = ["--poll-seconds", "0.01"];

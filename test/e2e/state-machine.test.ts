@@ -10,9 +10,9 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inProcessLambdas } from "../../local/aws/in-process-lambdas";
+import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
 import { type SynthesizedPipeline, synthesizePipeline } from "../../local/aws/synthesized-pipeline";
-import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 
 const REAL = join(import.meta.dirname, "../../../shared/data/edgar-real/log20170630-head25k.csv");
 const HEADER = "ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser";
