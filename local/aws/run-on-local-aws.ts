@@ -13,7 +13,7 @@ import { executionName } from "../../functions/trigger/execution-name";
 import { startLambdaWorkerPool } from "./lambda-worker-pool";
 import { startLocalS3 } from "./local-s3";
 import { type LocalExecutionResult, runLocalExecution } from "./local-step-functions";
-import { synthesizePipeline } from "./synthesized-pipeline";
+import { cachedSynthesizedPipeline } from "./synthesized-pipeline";
 
 export interface LocalAwsRunInput {
   readonly file: string;
@@ -47,7 +47,7 @@ export async function runOnLocalAws(input: LocalAwsRunInput): Promise<LocalAwsRu
     return s;
   };
   let lapStart = clock;
-  const pipeline = synthesizePipeline();
+  const pipeline = cachedSynthesizedPipeline();
   const synth = lap();
   const s3 = await startLocalS3([pipeline.buckets.input, pipeline.buckets.work, pipeline.buckets.output]);
   const pool = startLambdaWorkerPool(pipeline, s3.env, input.workers);
