@@ -111,8 +111,9 @@ export function compareStrings(a: string, b: string): number {
 }
 
 /**
- * Merges any number of aggregates. Associative and commutative: the result depends only on
- * the multiset of inputs (ip counts come out sorted by ip, rows by offset).
+ * Merges any number of aggregates of one object. Associative and commutative: the result
+ * depends only on the multiset of inputs (ip counts come out sorted by ip, rows by byte offset,
+ * which is unique within an object).
  */
 export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
   const out = emptyAggregate();

@@ -109,4 +109,12 @@ describe("makeSampler", () => {
       expect(Math.abs(n - N / 4)).toBeLessThanOrEqual(tolerance(N, 0.25));
     }
   });
+
+  it("seeds 2^32 apart pick independent samples (the whole seed counts)", () => {
+    const a = makeSampler({ fraction: 0.5, seed: 7 })!;
+    const b = makeSampler({ fraction: 0.5, seed: 7 + 2 ** 32 })!;
+    let both = 0;
+    for (let i = 0; i < N; i++) if (a(95 + i * 150) && b(95 + i * 150)) both++;
+    expect(Math.abs(both - N / 4)).toBeLessThanOrEqual(tolerance(N, 0.25));
+  });
 });
