@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import S3rver, { type KoaContext } from "s3rver";
 
 export interface LocalS3 {
   readonly endpoint: string;
@@ -19,6 +19,7 @@ export interface LocalS3 {
 export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), "edgar-etl-s3-"));
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
+  enforceIfMatch(server);
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const env = {
@@ -48,4 +49,36 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * s3rver ignores If-Match; S3 answers 412 PreconditionFailed when the object's ETag differs.
+ * The byte source relies on that to fail loudly when an object is replaced mid-run, so the
+ * local server must do the same: this middleware runs just before s3rver's router.
+ */
+function enforceIfMatch(server: S3rver): void {
+  const check = async (ctx: KoaContext, next: () => Promise<void>) => {
+    const ifMatch = ctx.get("if-match");
+    if (ifMatch !== "" && (ctx.method === "GET" || ctx.method === "HEAD")) {
+      const [bucket, ...key] = ctx.path.slice(1).split("/").map(decodeURIComponent);
+      const metadata = await server.store.getMetadata(bucket ?? "", key.join("/")).catch(() => undefined);
+      const unquote = (etag: string) => etag.replace(/^W\//, "").replaceAll('"', "");
+      if (metadata !== undefined && unquote(metadata.etag) !== unquote(ifMatch)) {
+        ctx.status = 412;
+        ctx.body =
+          ctx.method === "HEAD"
+            ? ""
+            : {
+                Error: {
+                  Code: "PreconditionFailed",
+                  Message: "At least one of the pre-conditions you specified did not hold",
+                  Condition: "If-Match",
+                },
+              };
+        return;
+      }
+    }
+    await next();
+  };
+  server.middleware.splice(server.middleware.length - 1, 0, check);
 }

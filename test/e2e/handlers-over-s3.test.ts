@@ -100,6 +100,22 @@ describe("plan, map and reduce handlers over S3 (s3rver on 127.0.0.1)", () => {
     expect(top.getRowObjectsJson()).toEqual([{ ip: "10.0.0.abc", c: 90 }]);
   });
 
+  it("fails a mapper loudly when the object is replaced after planning (If-Match)", async () => {
+    // Prepare: plan one version of the object, then upload another over it
+    await s3.client.send(new PutObjectCommand({ Bucket: "input", Key: "incoming/replaced.csv", Body: csv }));
+    const plan = await handlers.plan({ runId: "run-2", bucket: "input", key: "incoming/replaced.csv" });
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: "input", Key: "incoming/replaced.csv", Body: syntheticCsv(10) }),
+    );
+
+    // Act + Assess
+    await expect(
+      handlers.map({ version: 1, runId: "run-2", planKey: plan.planKey, index: 0 }),
+    ).rejects.toThrow(
+      /s3:\/\/input\/incoming\/replaced.csv changed during the run \(its ETag is no longer "[0-9a-f]{32}"\); start a new execution/,
+    );
+  });
+
   it("rejects input that is not valid for the plan with a message showing the expected shape", async () => {
     await expect(handlers.plan({ bucket: "input" })).rejects.toThrow(/plan input needs "runId"/);
     await expect(handlers.plan({ runId: "r", bucket: "input", key: "missing.csv" })).rejects.toThrow(
