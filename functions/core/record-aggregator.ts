@@ -1,14 +1,13 @@
 /**
  * Types one record at a time against the EDGAR schema and folds it into a range's aggregate.
- * The hot path works on bytes: a quote-free line is split by a byte loop and typed in place;
- * only records with a `"` go through csv-parse (see splitQuotedLine), and both hand the same
- * field boundaries to the same typing code.
+ * The hot path works on bytes: a quote-free line is split four bytes at a time and typed in
+ * place; only records with a `"` go through csv-parse (see splitQuotedLine), and both hand the
+ * same field boundaries to the same typing code.
  */
 import type { CorruptMode, HeaderLayout, SampleSpec } from "../contracts";
 import {
   type Aggregate,
   type CorruptReason,
-  compareStrings,
   emptyAggregate,
   type QuarantinedRecord,
   RAW_CLIP_BYTES,
@@ -16,7 +15,7 @@ import {
   zeroByColumn,
 } from "./aggregate";
 import { ByteCounter } from "./byte-counter";
-import { CorruptRecordError } from "./errors";
+import { ContractError, CorruptRecordError } from "./errors";
 import { splitQuotedLine } from "./quoted-line";
 import { makeSampler } from "./sample";
 import { COLUMN_INDEX, EDGAR_COLUMNS, type EdgarColumnName } from "./schema";
@@ -32,8 +31,8 @@ export interface RecordAggregatorOptions {
 const COMMA = 44;
 const QUOTE = 34;
 const NCOLS = EDGAR_COLUMNS.length;
-const OPTIONAL_INTEGER_COLUMNS = EDGAR_COLUMNS.flatMap((c, i) =>
-  !c.required && c.kind === "integer" ? [i] : [],
+const OPTIONAL_INTEGER_COLUMNS = Int32Array.from(
+  EDGAR_COLUMNS.flatMap((c, i) => (!c.required && c.kind === "integer" ? [i] : [])),
 );
 // ignoreBOM keeps a U+FEFF that starts a value: a BOM is only meaningful before the header.
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -53,8 +52,14 @@ export class RecordAggregator {
   private readonly fieldEnd = new Int32Array(NCOLS);
   /** File position of each schema column. */
   private readonly pos: Int32Array;
-  private readonly fileColumns: number;
+  /** Schema column of each file position. */
+  private readonly columnAt = new Int32Array(NCOLS);
+  /** File position of each OPTIONAL_INTEGER_COLUMNS entry. */
+  private readonly optionalIntegerAt: Int32Array;
   private readonly sampler: ((offset: number) => boolean) | null;
+  /** A view for reading a word at a time from `viewed`, the buffer the last line came in. */
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private viewed: Uint8Array | null = null;
   private minDate = Number.POSITIVE_INFINITY;
   private maxDate = Number.NEGATIVE_INFINITY;
   private minTime = Number.POSITIVE_INFINITY;
@@ -63,8 +68,17 @@ export class RecordAggregator {
   private lines = 0;
 
   constructor(private readonly options: RecordAggregatorOptions) {
+    // parseHeader admits every schema column once and nothing else: a record has NCOLS fields.
+    if (options.header.columns.length !== NCOLS) {
+      throw new ContractError(
+        `header layout has ${options.header.columns.length} columns; an EDGAR header has ${NCOLS}`,
+      );
+    }
     this.pos = Int32Array.from(options.header.positions);
-    this.fileColumns = options.header.columns.length;
+    this.pos.forEach((p, c) => {
+      this.columnAt[p] = c;
+    });
+    this.optionalIntegerAt = OPTIONAL_INTEGER_COLUMNS.map((c) => this.pos[c]!);
     this.sampler = makeSampler(options.sample);
   }
 
@@ -95,25 +109,43 @@ export class RecordAggregator {
       );
       return;
     }
-    // Split on commas; note quotes and non-ASCII bytes on the way. Most bytes of a log line are
-    // digits, letters, '.', '-' or ':' (all in 45..127), so one range test skips them.
+    // Split on commas; note quotes, non-ASCII bytes and empty fields on the way. Four bytes at a
+    // time: most words of a log line hold none of comma, quote or a byte >= 128, and are skipped.
+    const view = this.viewOf(bytes);
     const fs = this.fieldStart;
     const fe = this.fieldEnd;
-    const ncols = this.fileColumns;
+    const lastWordAt = end - 4;
     let field = 0;
+    let emptyFields = 0; // bit i: field i is empty
     let nonAscii = false;
-    let fieldBegin = start;
     let quoted = false;
-    for (let i = start; i < end; i++) {
-      const b = bytes[i]!;
-      if (b >= 45 && b < 128) continue;
+    let fieldBegin = start;
+    let i = start;
+    while (i < end) {
+      let at = i;
+      let b: number;
+      if (i <= lastWordAt) {
+        const word = view.getInt32(i, true);
+        const marks = specialByteMarks(word);
+        if (marks === 0) {
+          i += 4;
+          continue;
+        }
+        const bit = lowestBit(marks); // the high bit of the first marked byte: 7, 15, 23 or 31
+        at += bit >> 3;
+        b = (word >>> (bit - 7)) & 0xff;
+      } else {
+        b = bytes[at]!;
+      }
+      i = at + 1;
       if (b === COMMA) {
-        if (field < ncols) {
+        if (field < NCOLS) {
           fs[field] = fieldBegin;
-          fe[field] = i;
+          fe[field] = at;
+          if (at === fieldBegin) emptyFields |= 1 << field;
         }
         field++;
-        fieldBegin = i + 1;
+        fieldBegin = i;
       } else if (b === QUOTE) {
         quoted = true;
         break;
@@ -135,10 +167,10 @@ export class RecordAggregator {
         this.reject(split.reason, split.detail, bytes, start, end, offset, lineInRange);
         return;
       }
-      if (split.starts.length !== ncols) {
+      if (split.starts.length !== NCOLS) {
         this.reject(
           "column_count",
-          `expected ${ncols} columns, found ${split.starts.length}`,
+          `expected ${NCOLS} columns, found ${split.starts.length}`,
           bytes,
           start,
           end,
@@ -149,17 +181,20 @@ export class RecordAggregator {
       }
       fs.set(split.starts);
       fe.set(split.ends);
-      this.typed(split.bytes, offset, bytes, start, end, lineInRange);
+      let splitEmpty = 0;
+      for (let f = 0; f < NCOLS; f++) if (fs[f] === fe[f]) splitEmpty |= 1 << f;
+      this.typed(split.bytes, splitEmpty, offset, bytes, start, end, lineInRange);
       return;
     }
-    if (field < ncols) {
+    if (field < NCOLS) {
       fs[field] = fieldBegin;
       fe[field] = end;
+      if (end === fieldBegin) emptyFields |= 1 << field;
     }
-    if (field + 1 !== ncols) {
+    if (field + 1 !== NCOLS) {
       this.reject(
         "column_count",
-        `expected ${ncols} columns, found ${field + 1}`,
+        `expected ${NCOLS} columns, found ${field + 1}`,
         bytes,
         start,
         end,
@@ -168,15 +203,16 @@ export class RecordAggregator {
       );
       return;
     }
-    this.typed(bytes, offset, bytes, start, end, lineInRange);
+    this.typed(bytes, emptyFields, offset, bytes, start, end, lineInRange);
   }
 
   /**
-   * Types the fields (in `fields`, bounds in fieldStart/fieldEnd) and folds an ok row in.
-   * Returns whether the row was ok.
+   * Types the fields (in `fields`, bounds in fieldStart/fieldEnd, bit i of emptyFields set when
+   * field i is empty) and folds an ok row in. Returns whether the row was ok.
    */
   private typed(
     fields: Uint8Array,
+    emptyFields: number,
     offset: number,
     raw: Uint8Array,
     rawStart: number,
@@ -190,14 +226,12 @@ export class RecordAggregator {
     const dateAt = pos[COLUMN_INDEX.date]!;
     const timeAt = pos[COLUMN_INDEX.time]!;
     const codeAt = pos[COLUMN_INDEX.code]!;
-    const ipStart = fs[ipAt]!;
-    const ipEnd = fe[ipAt]!;
     // Required fields, in schema order; the first that fails names the record's reason.
     const date = parseDate(fields, fs[dateAt]!, fe[dateAt]!);
     const time = parseTime(fields, fs[timeAt]!, fe[timeAt]!);
     const code = parseInteger(fields, fs[codeAt]!, fe[codeAt]!);
     const failed =
-      ipStart === ipEnd
+      (emptyFields >> ipAt) & 1
         ? ipAt
         : date < 0
           ? dateAt
@@ -220,15 +254,18 @@ export class RecordAggregator {
     // An ok row from here on.
     const agg = this.agg;
     agg.rows.ok++;
-    for (let c = 0; c < NCOLS; c++) {
-      const p = pos[c]!;
-      if (fs[p] === fe[p]) this.missing[c]!++;
+    for (let empty = emptyFields; empty !== 0; empty &= empty - 1) {
+      this.missing[this.columnAt[lowestBit(empty)]!]!++;
     }
-    for (const c of OPTIONAL_INTEGER_COLUMNS) {
-      const p = pos[c]!;
-      if (fs[p] !== fe[p] && Number.isNaN(parseInteger(fields, fs[p]!, fe[p]!))) this.invalid[c]!++;
+    const optionalIntegerAt = this.optionalIntegerAt;
+    const view = this.viewOf(fields);
+    for (let k = 0; k < optionalIntegerAt.length; k++) {
+      const p = optionalIntegerAt[k]!;
+      if (!((emptyFields >> p) & 1) && !isIntegerText(view, fields, fs[p]!, fe[p]!)) {
+        this.invalid[OPTIONAL_INTEGER_COLUMNS[k]!]!++;
+      }
     }
-    this.ips.add(fields, ipStart, ipEnd);
+    this.ips.add(fields, fs[ipAt]!, fe[ipAt]!);
     if (date < this.minDate) this.minDate = date;
     if (date > this.maxDate) this.maxDate = date;
     if (time < this.minTime) this.minTime = time;
@@ -247,6 +284,15 @@ export class RecordAggregator {
       se.code.push(code);
     }
     return true;
+  }
+
+  /** A DataView on `bytes`, made again only when a line comes in another buffer than the last. */
+  private viewOf(bytes: Uint8Array): DataView {
+    if (bytes !== this.viewed) {
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.viewed = bytes;
+    }
+    return this.view;
   }
 
   private reject(
@@ -289,8 +335,7 @@ export class RecordAggregator {
       missing[c.name as EdgarColumnName] = this.missing[i]!;
       invalid[c.name as EdgarColumnName] = this.invalid[i]!;
     });
-    const { keys, counts } = this.ips.entries();
-    const order = keys.map((_, i) => i).sort((a, b) => compareStrings(keys[a]!, keys[b]!));
+    const { keys, counts } = this.ips.sortedEntries();
     return {
       ...agg,
       corruptByReason: Object.fromEntries(this.corrupt),
@@ -300,7 +345,7 @@ export class RecordAggregator {
       maxDate: agg.rows.ok > 0 ? formatDate(this.maxDate) : null,
       minTime: agg.rows.ok > 0 ? formatTime(this.minTime) : null,
       maxTime: agg.rows.ok > 0 ? formatTime(this.maxTime) : null,
-      ipCounts: { ip: order.map((i) => keys[i]!), count: order.map((i) => counts[i]!) },
+      ipCounts: { ip: keys, count: counts },
     };
   }
 
@@ -380,6 +425,52 @@ export function parseInteger(b: Uint8Array, s: number, e: number): number {
     for (i++; i < e; i++) if (b[i] !== 48) return Number.NaN;
   }
   return sign * v;
+}
+
+/**
+ * Whether a non-empty field is an integer by parseInteger's rules (not NaN), without its value:
+ * drop a fraction of zeros (".0", ".", ".00"); what is left must be an optional '-' and 1 to 15
+ * digits. `view` covers `b`.
+ */
+function isIntegerText(view: DataView, b: Uint8Array, s: number, e: number): boolean {
+  // Most values are a digit then ".0".
+  if (e - s === 3 && b[s + 1] === 46 && b[s + 2] === 48) return b[s]! - 48 >= 0 && b[s]! - 48 <= 9;
+  let zerosFrom = e;
+  while (zerosFrom > s && b[zerosFrom - 1] === 48) zerosFrom--;
+  const digitsEnd = zerosFrom > s && b[zerosFrom - 1] === 46 ? zerosFrom - 1 : e;
+  let i = b[s] === 45 ? s + 1 : s;
+  if (digitsEnd - i < 1 || digitsEnd - i > 15) return false;
+  if (digitsEnd - i >= 4) {
+    // A word at a time, the last word overlapping the one before if need be.
+    let marks = nonDigitMarks(view.getInt32(digitsEnd - 4, true));
+    for (; i < digitsEnd - 4; i += 4) marks |= nonDigitMarks(view.getInt32(i, true));
+    return marks === 0;
+  }
+  for (; i < digitsEnd; i++) if (b[i]! - 48 < 0 || b[i]! - 48 > 9) return false;
+  return true;
+}
+
+/** Marks (the byte's high bit) the bytes of a word that are not ASCII digits; no carry crosses a byte. */
+function nonDigitMarks(word: number): number {
+  const above9 = (word & 0x7f7f7f7f) + 0x46464646; // high bit set where the low 7 bits are > '9'
+  const atLeast0 = (word | 0x80808080) - 0x30303030; // high bit clear where they are < '0'
+  return (above9 | ~atLeast0 | word) & 0x80808080;
+}
+
+/**
+ * Marks (the byte's high bit) the bytes of a little-endian word that are a comma, a quote or
+ * >= 128. The lowest mark is exact; a byte above a comma or quote may be marked falsely (the
+ * zero-byte test's borrow), which is harmless since the scan goes on from the lowest mark.
+ */
+function specialByteMarks(word: number): number {
+  const commas = word ^ 0x2c2c2c2c; // zero bytes where `word` has a comma
+  const quotes = word ^ 0x22222222;
+  return (((commas - 0x01010101) & ~commas) | ((quotes - 0x01010101) & ~quotes) | word) & 0x80808080;
+}
+
+/** Index of the lowest set bit of a non-zero int32. */
+function lowestBit(x: number): number {
+  return 31 - Math.clz32(x & -x);
 }
 
 export function formatDate(yyyymmdd: number): string {
