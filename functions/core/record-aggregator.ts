@@ -168,15 +168,7 @@ export class RecordAggregator {
         return;
       }
       if (split.starts.length !== NCOLS) {
-        this.reject(
-          "column_count",
-          `expected ${NCOLS} columns, found ${split.starts.length}`,
-          bytes,
-          start,
-          end,
-          offset,
-          lineInRange,
-        );
+        this.rejectColumnCount(split.starts.length, bytes, start, end, offset, lineInRange);
         return;
       }
       fs.set(split.starts);
@@ -192,15 +184,7 @@ export class RecordAggregator {
       if (end === fieldBegin) emptyFields |= 1 << field;
     }
     if (field + 1 !== NCOLS) {
-      this.reject(
-        "column_count",
-        `expected ${NCOLS} columns, found ${field + 1}`,
-        bytes,
-        start,
-        end,
-        offset,
-        lineInRange,
-      );
+      this.rejectColumnCount(field + 1, bytes, start, end, offset, lineInRange);
       return;
     }
     this.typed(bytes, emptyFields, offset, bytes, start, end, lineInRange);
@@ -293,6 +277,25 @@ export class RecordAggregator {
       this.viewed = bytes;
     }
     return this.view;
+  }
+
+  private rejectColumnCount(
+    found: number,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    offset: number,
+    lineInRange: number,
+  ): void {
+    this.reject(
+      "column_count",
+      `expected ${NCOLS} columns, found ${found}`,
+      bytes,
+      start,
+      end,
+      offset,
+      lineInRange,
+    );
   }
 
   private reject(
