@@ -2,16 +2,11 @@
  * The pipeline's Lambdas as local functions: each synthesized function ARN maps to its handler
  * module, loaded with the environment CDK gave the function plus the local endpoints.
  */
+import { HANDLER_MODULES } from "./lambda-worker-pool";
 import type { LambdaInvoker } from "./local-step-functions";
 import type { PipelineFunction, SynthesizedPipeline } from "./synthesized-pipeline";
 
 type Handler = (event: never) => Promise<unknown>;
-
-const HANDLER_MODULES: Record<PipelineFunction, () => Promise<{ handler: Handler }>> = {
-  Plan: () => import("../../functions/plan/handler"),
-  Map: () => import("../../functions/map/handler"),
-  Reduce: () => import("../../functions/reduce/handler"),
-};
 
 /**
  * Handlers read their configuration once, at import, as in a Lambda container; one process is
@@ -36,7 +31,7 @@ export async function inProcessLambdas(
       }
       process.env[k] = v;
     }
-    byArn.set(fn.arn, (await HANDLER_MODULES[name]()).handler);
+    byArn.set(fn.arn, ((await import(HANDLER_MODULES[name])) as { handler: Handler }).handler);
   }
   return async (arn, payload) => {
     const handler = byArn.get(arn);

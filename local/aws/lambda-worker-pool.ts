@@ -8,7 +8,8 @@ import { Worker } from "node:worker_threads";
 import type { LambdaInvoker } from "./local-step-functions";
 import type { PipelineFunction, SynthesizedPipeline } from "./synthesized-pipeline";
 
-const HANDLER_MODULES: Record<PipelineFunction, string> = {
+/** Each pipeline function's handler module, as a URL both import() and a worker can load. */
+export const HANDLER_MODULES: Record<PipelineFunction, string> = {
   Plan: new URL("../../functions/plan/handler.ts", import.meta.url).href,
   Map: new URL("../../functions/map/handler.ts", import.meta.url).href,
   Reduce: new URL("../../functions/reduce/handler.ts", import.meta.url).href,

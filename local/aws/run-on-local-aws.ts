@@ -7,7 +7,8 @@
 import { createReadStream } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
 import type { RunOverrides } from "../../functions/core/run-options";
 import { executionName } from "../../functions/trigger/execution-name";
 import { startLambdaWorkerPool } from "./lambda-worker-pool";
@@ -73,20 +74,12 @@ export async function runOnLocalAws(input: LocalAwsRunInput): Promise<LocalAwsRu
       s3: s3.client,
     });
     const executionSeconds = lap();
-    const outputKeys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.client.send(
-        new ListObjectsV2Command({ Bucket: pipeline.buckets.output, ContinuationToken: token }),
-      );
-      for (const o of page.Contents ?? []) if (o.Key !== undefined) outputKeys.push(o.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    const output = s3ObjectStore(s3.client, pipeline.buckets.output);
+    const outputKeys = await output.list("");
     for (const k of outputKeys) {
-      const object = await s3.client.send(new GetObjectCommand({ Bucket: pipeline.buckets.output, Key: k }));
       const path = join(input.outDir, ...k.split("/"));
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, await object.Body!.transformToByteArray());
+      await writeFile(path, await output.get(k));
     }
     return {
       executionName: name,
