@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { openFileByteSource } from "../functions/adapters/file-byte-source";
 import { fileObjectStore } from "../functions/adapters/file-object-store";
 import type { PlanResult, RangeTask, ReduceResult, RunOptions } from "../functions/contracts";
+import { forEachConcurrently } from "../functions/core/concurrency";
 import type { ValidationReport } from "../functions/core/validation";
 import { mapRange } from "../functions/stages/map-stage";
 import { planRun } from "../functions/stages/plan-stage";
@@ -48,14 +49,9 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
       work,
     });
     const tasks = JSON.parse(Buffer.from(await work.get(plan.tasksKey)).toString("utf8")) as RangeTask[];
-    let next = 0;
-    const worker = async () => {
-      while (next < tasks.length) {
-        const task = tasks[next++]!;
-        await mapRange({ task, work, openSource: async () => source });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, tasks.length)) }, worker));
+    await forEachConcurrently(tasks.length, input.concurrency, (i) =>
+      mapRange({ task: tasks[i]!, work, openSource: async () => source }).then(() => undefined),
+    );
     const { result, validation } = await reduceRun({ planKey: plan.planKey, work, out });
     return { plan, result, validation, seconds: (performance.now() - started) / 1000 };
   } finally {

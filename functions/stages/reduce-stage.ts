@@ -1,5 +1,6 @@
 import { MANIFEST_FORMAT, type Manifest, type ReduceResult } from "../contracts";
 import { mergeAggregates } from "../core/aggregate";
+import { forEachConcurrently } from "../core/concurrency";
 import { assignLineNumbers, proveCoverage } from "../core/coverage";
 import type { ObjectStore } from "../core/object-store";
 import { putJson } from "../core/object-store";
@@ -39,16 +40,10 @@ export async function reduceRun({
 }: ReduceStageInput): Promise<ReduceOutcome> {
   const plan = await readPlan(work, planKey);
   const partials: RangePartial[] = new Array(plan.ranges.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(FETCH_CONCURRENCY, plan.ranges.length) }, async () => {
-      while (next < plan.ranges.length) {
-        const i = next++;
-        const key = workKeys.partial(plan.runId, i);
-        partials[i] = decodePartial(await work.get(key), `${work.name}/${key}`);
-      }
-    }),
-  );
+  await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, async (i) => {
+    const key = workKeys.partial(plan.runId, i);
+    partials[i] = decodePartial(await work.get(key), `${work.name}/${key}`);
+  });
   const coverage = proveCoverage(plan, partials);
   assignLineNumbers(partials);
   const merged = mergeAggregates(partials.map((p) => p.aggregate));
