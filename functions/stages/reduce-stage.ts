@@ -1,15 +1,14 @@
-import { MANIFEST_FORMAT, type Manifest, type ReduceResult } from "../contracts";
+import type { ReduceResult } from "../contracts";
 import { mergeAggregates } from "../core/aggregate";
 import { forEachConcurrently } from "../core/concurrency";
 import { assignLineNumbers, proveCoverage } from "../core/coverage";
 import type { ObjectStore } from "../core/object-store";
-import { putJson } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
 import { decodePartial, type RangePartial } from "../core/partial";
-import { renderReport } from "../core/report";
 import { buildTables, TABLE_NAMES } from "../core/tables";
 import { buildValidation, type ValidationReport } from "../core/validation";
-import { outputKeys, workKeys } from "./layout";
+import { commitOutputs, type RunOutputs } from "./commit-outputs";
+import { workKeys } from "./layout";
 import { readPlan } from "./read-plan";
 
 export interface ReduceStageInput {
@@ -28,10 +27,7 @@ export interface ReduceOutcome {
 /** How many partials are fetched at once. */
 const FETCH_CONCURRENCY = 16;
 
-/**
- * Reads every partial, proves coverage, merges, and commits the outputs: tables first, then
- * validation, report and manifest, and `_SUCCESS` last, which readers gate on.
- */
+/** Reads every partial, proves coverage, merges, builds the tables and commits the outputs. */
 export async function reduceRun({
   planKey,
   work,
@@ -54,49 +50,15 @@ export async function reduceRun({
     coverage,
     tables.top_ips.rows.map((r) => ({ ip: String(r.ip), count: Number(r.count) })),
   );
-  const { stem } = plan.source;
-
-  const success = outputKeys.runFile(stem, "_SUCCESS");
-  await out.delete([success]);
-  const written: Record<string, { key: string; rows: number; bytes: number }> = {};
+  const encoded = {} as RunOutputs["tables"];
   for (const name of TABLE_NAMES) {
-    const key = outputKeys.table(name, stem);
-    const bytes = await encodeParquet(tables[name]);
-    const stale = (await out.list(outputKeys.tablePrefix(name, stem))).filter((k) => k !== key);
-    await out.delete(stale);
-    await out.put(key, bytes, "application/vnd.apache.parquet");
-    written[name] = { key, rows: tables[name].rows.length, bytes: bytes.length };
+    encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rows.length };
   }
-  const quarantineKey = outputKeys.runFile(stem, "quarantine.jsonl");
-  if (merged.quarantine.length > 0) {
-    const lines = merged.quarantine.map(({ lineInRange: _, ...q }) => JSON.stringify(q)).join("\n");
-    await out.put(quarantineKey, `${lines}\n`, "application/x-ndjson");
-  } else {
-    await out.delete([quarantineKey]);
-  }
-  const validationKey = outputKeys.runFile(stem, "validation.json");
-  await putJson(out, validationKey, validation);
-  const reportKey = outputKeys.runFile(stem, "report.html");
-  await out.put(reportKey, renderReport(validation), "text/html; charset=utf-8");
-  const committedAt = now().toISOString();
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    version: 1,
-    runId: plan.runId,
-    source: plan.source,
-    options: plan.options,
-    rows: validation.rows,
-    status: validation.status,
-    rangeCount: plan.ranges.length,
-    tables: written,
-    validationKey,
-    reportKey,
-    quarantineKey: merged.quarantine.length > 0 ? quarantineKey : null,
-    committedAt,
-  };
-  const manifestKey = outputKeys.runFile(stem, "_manifest.json");
-  await putJson(out, manifestKey, manifest);
-  await putJson(out, success, { runId: plan.runId, committedAt });
+  const manifestKey = await commitOutputs(
+    out,
+    { plan, tables: encoded, quarantine: merged.quarantine, validation },
+    now,
+  );
   const result: ReduceResult = {
     runId: plan.runId,
     status: validation.status,
