@@ -58,6 +58,35 @@ export interface SourceRef {
   readonly size: number;
   /** The object's file name without extensions: the `source=` partition value. */
   readonly stem: string;
+  /**
+   * Present when the CSV was inflated from an archive: bucket and key then name the staged CSV
+   * in the work bucket, and the stem is the member's.
+   */
+  readonly archive?: ArchiveRef;
+}
+
+export type ArchiveFormat = "zip" | "gzip";
+
+/** The uploaded archive a run's CSV came from. */
+export interface ArchiveRef {
+  readonly format: ArchiveFormat;
+  readonly bucket?: string;
+  readonly key: string;
+  readonly etag?: string;
+  /** Compressed bytes. */
+  readonly size: number;
+  /** The CSV inside: the zip member's path, or the gzip object's name without `.gz`. */
+  readonly member: string;
+}
+
+/** What the inflate stage returns into the state machine: the staged CSV, planned next. */
+export interface InflateResult {
+  /** The work bucket (absent for a local directory). */
+  readonly bucket?: string;
+  readonly key: string;
+  readonly archive: ArchiveRef;
+  /** Inflated bytes: the staged CSV's size. */
+  readonly bytes: number;
 }
 
 /** [start, end) in bytes of the input object; records starting inside belong to this range. */

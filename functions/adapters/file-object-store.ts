@@ -1,5 +1,8 @@
+import { createWriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { ObjectStore } from "../core/object-store";
 
 /** A directory as an ObjectStore: keys are relative paths; writes are atomic (temp + rename). */
@@ -15,6 +18,18 @@ export function fileObjectStore(root: string): ObjectStore {
       await mkdir(dirname(path), { recursive: true });
       const temp = `${path}.${process.pid}.tmp`;
       await writeFile(temp, body);
+      await rename(temp, path);
+    },
+    async putStream(key, body) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.${process.pid}.tmp`;
+      try {
+        await pipeline(Readable.from(body, { objectMode: false }), createWriteStream(temp));
+      } catch (e) {
+        await rm(temp, { force: true });
+        throw e;
+      }
       await rename(temp, path);
     },
     async list(prefix) {

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -5,7 +6,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import type { ObjectStore } from "../core/object-store";
+
+/**
+ * putStream's parts: 16 MiB x 4 in flight bounds its memory to about 80 MiB, and S3's
+ * 10,000-part limit allows objects up to 160 GiB.
+ */
+const STREAM_PART_BYTES = 16 * 1024 * 1024;
+const STREAM_PARTS_IN_FLIGHT = 4;
 
 /** A bucket (optionally under a key prefix ending in "/") as an ObjectStore. */
 export function s3ObjectStore(s3: S3Client, bucket: string, prefix = ""): ObjectStore {
@@ -19,6 +28,20 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix = ""): Object
       await s3.send(
         new PutObjectCommand({ Bucket: bucket, Key: prefix + key, Body: body, ContentType: contentType }),
       );
+    },
+    async putStream(key, body, contentType) {
+      // A failed body or part aborts the multipart upload, so no partial object is left.
+      await new Upload({
+        client: s3,
+        params: {
+          Bucket: bucket,
+          Key: prefix + key,
+          Body: Readable.from(body, { objectMode: false }),
+          ContentType: contentType,
+        },
+        partSize: STREAM_PART_BYTES,
+        queueSize: STREAM_PARTS_IN_FLIGHT,
+      }).done();
     },
     async list(listPrefix) {
       const keys: string[] = [];

@@ -82,13 +82,16 @@ export function parseHeader(line: Uint8Array, dataStart: number, sourceName: str
   };
 }
 
-/** gzip and zip objects are not byte-splittable; they need the inflate stage first. */
+/**
+ * gzip and zip bytes are not byte-splittable: a key ending in .gz or .zip goes through the
+ * inflate stage first, so reaching here means the name hides what the object is.
+ */
 function rejectCompressed(name: string, head: Uint8Array): void {
   const gzip = head[0] === 0x1f && head[1] === 0x8b;
   const zip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
   if (gzip || zip) {
     throw new InputRejectedError(
-      `${name} is ${gzip ? "gzip" : "zip"}-compressed; compressed input cannot be split into byte ranges yet: upload the uncompressed CSV`,
+      `${name} is ${gzip ? "gzip" : "zip"}-compressed but not named so; name it *.${gzip ? "gz" : "zip"} so that it is inflated first, or upload the uncompressed CSV`,
     );
   }
 }

@@ -7,6 +7,11 @@ export interface ObjectStore {
   readonly name: string;
   get(key: string): Promise<Uint8Array>;
   put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
+  /**
+   * Writes a body of unknown length in bounded memory (S3: a multipart upload). If the body
+   * throws, nothing is left at the key and the error propagates.
+   */
+  putStream(key: string, body: AsyncIterable<Uint8Array>, contentType?: string): Promise<void>;
   /** Keys under a prefix, in lexicographic order. */
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys that exist; absent keys are not an error. */

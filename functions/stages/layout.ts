@@ -8,6 +8,8 @@ import type { TableName } from "../core/tables";
 export const workKeys = {
   plan: (runId: string) => `runs/${runId}/plan.json`,
   tasks: (runId: string) => `runs/${runId}/tasks.json`,
+  /** The CSV inflated from an uploaded archive; planned and mapped like an uploaded CSV. */
+  staged: (runId: string) => `runs/${runId}/staged.csv`,
   partial: (runId: string, index: number) =>
     `runs/${runId}/partials/range-${String(index).padStart(5, "0")}.json.gz`,
 };

@@ -1,4 +1,5 @@
 import {
+  type ArchiveRef,
   PLAN_FORMAT,
   type Plan,
   type PlanResult,
@@ -6,6 +7,7 @@ import {
   type RunOptions,
   type SourceRef,
 } from "../contracts";
+import { memberKey } from "../core/archive";
 import type { ByteSource } from "../core/byte-source";
 import { readHeader } from "../core/header";
 import type { ObjectStore } from "../core/object-store";
@@ -17,6 +19,8 @@ export interface PlanStageInput {
   readonly runId: string;
   readonly source: ByteSource;
   readonly location: { readonly bucket?: string; readonly key: string; readonly etag?: string };
+  /** When the source is a CSV the inflate stage staged: the archive it came from. */
+  readonly archive?: ArchiveRef;
   readonly options: RunOptions;
   readonly work: ObjectStore;
   readonly now?: Date;
@@ -24,9 +28,23 @@ export interface PlanStageInput {
 
 /** Validates the header, cuts the object into ranges, writes the plan and the Map's items. */
 export async function planRun(input: PlanStageInput): Promise<PlanResult> {
-  const { runId, source, location, options, work } = input;
+  const { runId, location, archive, options, work } = input;
+  // A staged CSV is named, in messages and the partition, for what the user uploaded.
+  const source: ByteSource =
+    archive === undefined
+      ? input.source
+      : {
+          size: input.source.size,
+          name: `${archiveName(archive)} (${archive.member})`,
+          stream: (start, end) => input.source.stream(start, end),
+        };
   const header = await readHeader(source);
-  const sourceRef: SourceRef = { ...location, size: source.size, stem: sourceStem(location.key) };
+  const sourceRef: SourceRef = {
+    ...location,
+    size: source.size,
+    stem: sourceStem(archive === undefined ? location.key : memberKey(archive.key, archive.member)),
+    ...(archive === undefined ? {} : { archive }),
+  };
   const plan: Plan = {
     format: PLAN_FORMAT,
     version: 1,
@@ -43,4 +61,8 @@ export async function planRun(input: PlanStageInput): Promise<PlanResult> {
   await putJson(work, planKey, plan);
   await work.put(tasksKey, JSON.stringify(tasks), "application/json");
   return { runId, planKey, tasksKey, rangeCount: plan.ranges.length, sourceBytes: source.size };
+}
+
+function archiveName(archive: ArchiveRef): string {
+  return archive.bucket === undefined ? archive.key : `s3://${archive.bucket}/${archive.key}`;
 }

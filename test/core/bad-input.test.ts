@@ -119,16 +119,18 @@ describe("objects the planner rejects, with a one-line message naming the proble
     );
   });
 
-  it("gzip and zip objects: rejected, saying they are compressed", async () => {
+  it("gzip and zip objects not named so: rejected, saying how to name them to be inflated", async () => {
     const csv = utf8(`${EXPECTED_HEADER}\n${csvLine(edgarRow())}\n`);
     const gzip = await rejection(gzipSync(csv));
-    expect(gzip.message).toMatch(/gzip-compressed.*upload the uncompressed CSV/);
+    expect(gzip.message).toMatch(
+      /gzip-compressed but not named so; name it \*\.gz so that it is inflated first/,
+    );
     const zipHead = bytesOf(
       Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0]),
       "log20170630.csv\n",
     );
     const zip = await rejection(zipHead);
-    expect(zip.message).toMatch(/zip-compressed/);
+    expect(zip.message).toMatch(/zip-compressed but not named so; name it \*\.zip/);
   });
 
   // Regression: the magic number used to be read from the first chunk only, so 1-3 byte chunks
