@@ -15,15 +15,33 @@ export interface SampleSpec {
   readonly seed: number;
 }
 
-/** Data-quality checks evaluated by the reducer; each yields pass/fail in validation.json. */
+/**
+ * Data-quality checks evaluated by the reducer; each yields pass/fail with its observed value in
+ * validation.json. A run's or a deployment's checks are merged over the defaults key by key (and
+ * column by column for maxMissingShare); `null` switches a default check off.
+ */
 export interface ChecksConfig {
+  /** At least one ok row: a header-only or all-corrupt file fails. */
+  readonly requireRows?: boolean;
   /** Expected number of ok rows, inclusive bounds. */
   readonly rowCount?: { readonly min?: number; readonly max?: number };
-  /** Largest allowed share (0..1) of ok rows with an empty value, per column. */
+  /**
+   * Largest allowed share (0..1) of parsed records (ok + corrupt) with an empty required field
+   * (such a record is corrupt, `missing_required`, so the ok rows never miss one).
+   */
+  readonly maxRequiredMissingShare?: number;
+  /** Largest allowed share (0..1) of ok rows with an empty value, per optional column. */
   readonly maxMissingShare?: Partial<Record<EdgarColumnName, number>>;
-  /** Largest allowed share (0..1) of records read that are corrupt. */
+  /** Largest allowed share (0..1) of parsed records (ok + corrupt) that are corrupt. */
   readonly maxCorruptShare?: number;
 }
+
+/** The notebook's checks: some rows, no required value missing, at most 1 % corrupt. */
+export const DEFAULT_CHECKS: ChecksConfig = {
+  requireRows: true,
+  maxRequiredMissingShare: 0,
+  maxCorruptShare: 0.01,
+};
 
 export interface RunOptions {
   /** Target bytes per range (the last one may be shorter). */
@@ -44,7 +62,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   maxRecordBytes: 1024 * 1024,
   mode: "permissive",
   sample: null,
-  checks: { maxCorruptShare: 0.01 },
+  checks: DEFAULT_CHECKS,
   topN: 20,
   quarantineLimitPerRange: 1000,
 };

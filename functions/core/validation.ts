@@ -39,9 +39,26 @@ export interface ValidationReport {
   readonly checks: readonly CheckResult[];
 }
 
+/** Each configured check with its verdict and what was observed (counts, or shares 0..1). */
 export function evaluateChecks(checks: ChecksConfig, agg: Aggregate): CheckResult[] {
   const { rows } = agg;
+  const parsed = rows.ok + rows.corrupt;
+  const shareOf = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+  const atMost = (name: string, observed: number, limit: number): CheckResult => ({
+    name,
+    status: observed <= limit ? "pass" : "fail",
+    observed,
+    limit: `<= ${limit}`,
+  });
   const results: CheckResult[] = [];
+  if (checks.requireRows === true) {
+    results.push({
+      name: "requireRows",
+      status: rows.ok > 0 ? "pass" : "fail",
+      observed: rows.ok,
+      limit: "> 0",
+    });
+  }
   if (checks.rowCount !== undefined) {
     const { min = 0, max = Number.POSITIVE_INFINITY } = checks.rowCount;
     results.push({
@@ -51,24 +68,15 @@ export function evaluateChecks(checks: ChecksConfig, agg: Aggregate): CheckResul
       limit: `${min}..${Number.isFinite(max) ? max : "∞"}`,
     });
   }
+  if (checks.maxRequiredMissingShare !== undefined) {
+    const missing = agg.corruptByReason.missing_required ?? 0;
+    results.push(atMost("maxRequiredMissingShare", shareOf(missing, parsed), checks.maxRequiredMissingShare));
+  }
   for (const [column, limit] of Object.entries(checks.maxMissingShare ?? {}) as [EdgarColumnName, number][]) {
-    const share = rows.ok === 0 ? 0 : agg.missingByColumn[column] / rows.ok;
-    results.push({
-      name: `maxMissingShare.${column}`,
-      status: share <= limit ? "pass" : "fail",
-      observed: share,
-      limit: `<= ${limit}`,
-    });
+    results.push(atMost(`maxMissingShare.${column}`, shareOf(agg.missingByColumn[column], rows.ok), limit));
   }
   if (checks.maxCorruptShare !== undefined) {
-    const parsed = rows.ok + rows.corrupt;
-    const share = parsed === 0 ? 0 : rows.corrupt / parsed;
-    results.push({
-      name: "maxCorruptShare",
-      status: share <= checks.maxCorruptShare ? "pass" : "fail",
-      observed: share,
-      limit: `<= ${checks.maxCorruptShare}`,
-    });
+    results.push(atMost("maxCorruptShare", shareOf(rows.corrupt, parsed), checks.maxCorruptShare));
   }
   return results;
 }

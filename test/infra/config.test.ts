@@ -1,7 +1,7 @@
 /** Deployment settings from CDK context: defaults, both value forms, and messages for bad values. */
 import { describe, expect, it } from "vitest";
 import { readLambdaConfig } from "../../functions/config";
-import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { DEFAULT_CHECKS, DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { workKeys } from "../../functions/stages/layout";
 import { DeployConfigError, readDeployConfig, unknownContextKeys } from "../../infra/config";
 import { WORK_RUNS_PREFIX } from "../../infra/constructs/pipeline-buckets";
@@ -52,7 +52,8 @@ describe("readDeployConfig", () => {
     expect(fromStrings).toEqual(fromJson);
     expect(fromJson.maxConcurrency).toBe(250);
     expect(fromJson.functions.map.memoryMb).toBe(3538);
-    expect(fromJson.runDefaults.checks).toEqual({ maxCorruptShare: 0.05 });
+    // Merged over the default checks: a deployment tightens or loosens one without losing the rest.
+    expect(fromJson.runDefaults.checks).toEqual({ ...DEFAULT_CHECKS, maxCorruptShare: 0.05 });
   });
 
   it("an empty -c value means the default", () => {
