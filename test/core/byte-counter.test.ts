@@ -1,0 +1,166 @@
+/**
+ * The IP counter against a plain Map: keys of every length (inline slots hold up to 15 bytes,
+ * longer keys live in an arena), NUL and non-ASCII bytes, and enough keys to force growth.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ByteCounter } from "../../functions/core/byte-counter";
+
+/** The counter's sorted entries as [key bytes as hex, count], in the order it returns them. */
+function entriesOf(counter: ByteCounter): [string, number][] {
+  const e = counter.sortedEntries() as unknown as {
+    keys: Uint8Array | readonly string[];
+    ends?: Uint32Array;
+    counts: ArrayLike<number>;
+  };
+  const out: [string, number][] = [];
+  for (let i = 0; i < e.counts.length; i++) {
+    const key =
+      e.keys instanceof Uint8Array
+        ? e.keys.subarray(i === 0 ? 0 : e.ends![i - 1], e.ends![i])
+        : Buffer.from((e.keys as readonly string[])[i]!, "utf8");
+    out.push([Buffer.from(key).toString("hex"), e.counts[i]!]);
+  }
+  return out;
+}
+
+/** What the counter must hold: a Map from key bytes to count, sorted by unsigned bytes. */
+function modelOf(keys: readonly Uint8Array[]): [string, number][] {
+  const model = new Map<string, number>();
+  for (const k of keys) {
+    const hex = Buffer.from(k).toString("hex");
+    model.set(hex, (model.get(hex) ?? 0) + 1);
+  }
+  // Hex text sorts as the bytes do (unsigned, a prefix first).
+  return [...model].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The entries as one text, one `key count` line each: cheap to compare and to diff. */
+const lines = (entries: [string, number][]) => entries.map(([k, n]) => `${k} ${n}`).join("\n");
+/** The entries' counts, whatever their order. */
+const counted = (counter: ByteCounter) =>
+  lines(entriesOf(counter).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Adds every key, each at a different offset inside a larger buffer (start/end are honoured). */
+function count(keys: readonly Uint8Array[], pad = 3): ByteCounter {
+  const counter = new ByteCounter();
+  for (const k of keys) {
+    const buffer = new Uint8Array(k.length + 2 * pad).fill(0x2c);
+    buffer.set(k, pad);
+    counter.add(buffer, pad, pad + k.length);
+  }
+  return counter;
+}
+
+const utf8 = (s: string) => new Uint8Array(Buffer.from(s, "utf8"));
+
+/** Valid UTF-8 keys (so any output shape can carry them): NUL, ASCII, 2-4 byte characters. */
+const charArb = fc.oneof(
+  fc.constantFrom("\u0000", ".", "1", "a", "z", "\u007f", "é", "€", "😀", "\uffff"),
+  fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+);
+const keyArb = fc
+  .array(charArb, { minLength: 1, maxLength: 40 })
+  .map((cs) => utf8(cs.join("")))
+  .filter((b) => b.length >= 1 && b.length <= 100);
+/** Keys that share long prefixes and differ near the 15-byte inline limit. */
+const nearLimitArb = fc
+  .tuple(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom(0, 1, 0x80, 0xff))
+  .map(([length, which, last]) => {
+    const k = new Uint8Array(length).fill(0x61 + which);
+    k[length - 1] = last === 0xff || last === 0x80 ? 0x41 + which : last === 0 ? 0 : 0x31;
+    return k;
+  });
+
+describe("ByteCounter", () => {
+  it("counts a key of every length from 1 to 100 bytes exactly once per add", () => {
+    const keys: Uint8Array[] = [];
+    for (let length = 1; length <= 100; length++) {
+      const key = utf8("7".repeat(length));
+      for (let n = 0; n < (length % 3) + 1; n++) keys.push(key);
+    }
+    expect(counted(count(keys))).toBe(lines(modelOf(keys)));
+  });
+
+  it("keeps keys that differ only in length, in a trailing NUL, or at byte 15 or 16 apart", () => {
+    const base = "123.456.789.abc"; // exactly 15 bytes
+    const keys = [
+      base,
+      `${base}d`,
+      `${base}\u0000`,
+      base.slice(0, 14),
+      `${base.slice(0, 14)}\u0000`,
+      `${base}de`,
+      `${base}df`,
+      "\u0000",
+      "\u0000\u0000",
+    ].map(utf8);
+    const all = [...keys, ...keys, keys[1]!];
+    expect(counted(count(all))).toBe(lines(modelOf(all)));
+    expect(entriesOf(count(all))).toHaveLength(keys.length);
+  });
+
+  it("returns its entries sorted by unsigned bytes, for any keys (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 200 }), (keys) => {
+        expect(lines(entriesOf(count(keys)))).toBe(lines(modelOf(keys)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("orders keys by unsigned bytes, a prefix first, non-ASCII after ASCII", () => {
+    const keys = ["b", "a", "ab", "é", "a\u0000", "\u007f", "aaaaaaaaaaaaaaaaaaaa"].map(utf8);
+    expect(entriesOf(count(keys)).map(([hex]) => Buffer.from(hex, "hex").toString("utf8"))).toEqual([
+      "a",
+      "a\u0000",
+      "aaaaaaaaaaaaaaaaaaaa",
+      "ab",
+      "b",
+      "\u007f",
+      "é",
+    ]);
+  });
+
+  it("grows past its initial table with 50,000 distinct keys, short and long, losing none", () => {
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 50_000; i++) keys.push(utf8(i % 2 === 0 ? `10.${i}.x` : `host-${i}.example.invalid`));
+    keys.push(...keys.slice(0, 1000));
+    const counter = count(keys);
+    expect(entriesOf(counter)).toHaveLength(50_000);
+    expect(counted(counter)).toBe(lines(modelOf(keys)));
+  });
+
+  it("an empty counter has no entries", () => {
+    expect(entriesOf(new ByteCounter())).toEqual([]);
+  });
+
+  it("equals a plain Map for any keys of 1 to 100 bytes (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 300 }), (keys) => {
+        expect(counted(count(keys))).toBe(lines(modelOf(keys)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("equals a plain Map when many keys force growth mid-stream (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(keyArb, nearLimitArb), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 2000, max: 6000 }),
+        (seeds, n) => {
+          const keys = Array.from({ length: n }, (_, i) => {
+            const s = seeds[i % seeds.length]!;
+            const k = new Uint8Array(s.length + 4);
+            k.set(s);
+            new DataView(k.buffer).setUint32(s.length, Math.floor(i / 2));
+            return k;
+          });
+          expect(counted(count(keys))).toBe(lines(modelOf(keys)));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+});

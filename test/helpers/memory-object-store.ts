@@ -1,0 +1,42 @@
+/**
+ * An ObjectStore in memory, for stage tests that need no server. `failPut` lets a test make a
+ * chosen write fail, as a crash or a lost connection would.
+ */
+import type { ObjectStore } from "../../functions/core/object-store";
+
+export interface MemoryObjectStore extends ObjectStore {
+  readonly objects: Map<string, Uint8Array>;
+  /** When it returns true for a key, that put throws instead of writing. */
+  failPut?: (key: string) => boolean;
+}
+
+export function memoryObjectStore(name = "memory"): MemoryObjectStore {
+  const objects = new Map<string, Uint8Array>();
+  const store = {
+    name,
+    objects,
+    failPut: undefined as ((key: string) => boolean) | undefined,
+    async get(key: string) {
+      const body = objects.get(key);
+      if (body === undefined) throw new Error(`${name}/${key} does not exist`);
+      return body;
+    },
+    async put(key: string, body: Uint8Array | string) {
+      if (store.failPut?.(key)) throw new Error(`injected failure writing ${name}/${key}`);
+      objects.set(key, typeof body === "string" ? Buffer.from(body, "utf8") : body);
+    },
+    async putStream(key: string, body: AsyncIterable<Uint8Array>) {
+      const parts: Uint8Array[] = [];
+      for await (const part of body) parts.push(part);
+      await store.put(key, Buffer.concat(parts));
+    },
+    async list(prefix: string) {
+      return [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    },
+    async delete(keys: readonly string[]) {
+      for (const k of keys) objects.delete(k);
+    },
+  };
+  // Built untyped and cast: the interface grows members (streamed writes) this store also has.
+  return store as MemoryObjectStore;
+}
