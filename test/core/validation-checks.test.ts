@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChecksConfig } from "../../functions/contracts";
 import { type Aggregate, emptyAggregate } from "../../functions/core/aggregate";
-import { evaluateChecks } from "../../functions/core/validation";
+import { buildValidation, evaluateChecks } from "../../functions/core/validation";
 
 function aggregate(ok: number, corrupt = 0, missing: Partial<Aggregate["missingByColumn"]> = {}): Aggregate {
   const agg = emptyAggregate();
@@ -100,9 +100,66 @@ describe("evaluateChecks", () => {
     });
   });
 
+  it.each([
+    [0, "fail"],
+    [1, "pass"],
+  ] as const)("requireRows with %i ok rows: %s", (ok, status) => {
+    expect(check({ requireRows: true }, aggregate(ok, 4), "requireRows")).toEqual({
+      name: "requireRows",
+      status,
+      observed: ok,
+      limit: "> 0",
+    });
+    expect(check({ requireRows: false }, aggregate(ok), "requireRows")).toBeUndefined();
+  });
+
+  it.each([
+    [0, 0, "pass"],
+    [0, 1, "fail"],
+    [0.5, 5, "pass"],
+    [0.5, 6, "fail"],
+  ] as const)(
+    "maxRequiredMissingShare <= %d with %i of 10 parsed records missing a required value: %s",
+    (limit, missing, status) => {
+      const agg = aggregate(10 - missing, missing);
+      agg.corruptByReason.missing_required = missing;
+      agg.corruptByReason.bad_date = 3;
+      expect(check({ maxRequiredMissingShare: limit }, agg, "maxRequiredMissingShare")).toEqual({
+        name: "maxRequiredMissingShare",
+        status,
+        observed: missing / 10,
+        limit: `<= ${limit}`,
+      });
+    },
+  );
+
   it("no configured check yields no results", () => {
     expect(
       evaluateChecks({}, aggregate(0, 100)).filter((c) => ["rowCount", "maxCorruptShare"].includes(c.name)),
     ).toEqual([]);
+  });
+});
+
+describe("buildValidation", () => {
+  const plan = (checks: ChecksConfig) =>
+    ({
+      runId: "r1",
+      source: { key: "k.csv", size: 10, stem: "k" },
+      header: { columns: ["ip"], positions: [], dataStart: 3 },
+      options: { checks },
+    }) as unknown as Parameters<typeof buildValidation>[0];
+  const coverage = { ranges: 0, dataStart: 3, size: 10, spans: [] };
+
+  it("fails the run when any one check fails, passes it when all pass or none is configured", () => {
+    const agg = aggregate(5, 1);
+    expect(buildValidation(plan({}), agg, coverage, []).status).toBe("pass");
+    expect(buildValidation(plan({ rowCount: { min: 5 } }), agg, coverage, []).status).toBe("pass");
+    const failed = buildValidation(plan({ rowCount: { min: 5 }, maxCorruptShare: 0 }), agg, coverage, []);
+    expect(failed.status).toBe("fail");
+    expect(failed.checks.map((c) => [c.name, c.status])).toEqual([
+      ["rowCount", "pass"],
+      ["maxCorruptShare", "fail"],
+    ]);
+    expect(failed).toMatchObject({ runId: "r1", rows: agg.rows, coverage: { ...coverage, proven: true } });
   });
 });
