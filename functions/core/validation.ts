@@ -37,6 +37,18 @@ export interface ValidationReport {
   readonly topIps: readonly { readonly ip: string; readonly count: number }[];
   readonly coverage: CoverageProof & { readonly proven: true };
   readonly checks: readonly CheckResult[];
+  /** How the run went, as far as the reducer knows it (shown in the report). */
+  readonly run?: RunFacts;
+}
+
+/** Facts about a run's execution; each part is optional and reported when present. */
+export interface RunFacts {
+  /** Target bytes per range (the plan's rangeBytes). */
+  readonly rangeBytes?: number;
+  /** Wall-clock seconds per stage; MB/s is the CSV's bytes over the map stage's seconds. */
+  readonly stageSeconds?: Readonly<Partial<Record<"inflate" | "plan" | "map" | "reduce", number>>>;
+  /** Seconds each range's mapper took, by range index. */
+  readonly rangeSeconds?: readonly number[];
 }
 
 /** Each configured check with its verdict and what was observed (counts, or shares 0..1). */

@@ -47,7 +47,7 @@ export async function commitOutputs(
   const validationKey = outputKeys.runFile(stem, "validation.json");
   await putJson(out, validationKey, validation);
   const reportKey = outputKeys.runFile(stem, "report.html");
-  await out.put(reportKey, renderReport(validation), "text/html; charset=utf-8");
+  await out.put(reportKey, await renderReport({ validation, quarantine }), "text/html; charset=utf-8");
   const committedAt = now().toISOString();
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
