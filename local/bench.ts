@@ -10,8 +10,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { openFileByteSource } from "../functions/adapters/file-byte-source";
 import { DEFAULT_RUN_OPTIONS, PLAN_FORMAT, type Plan } from "../functions/contracts";
 import { readHeader } from "../functions/core/header";
-import { processRange } from "../functions/core/partial";
 import { planRanges } from "../functions/core/plan";
+import { processRange } from "../functions/core/process-range";
 import { generateEdgarFile } from "./generate";
 import { runLocal } from "./run-local";
 

@@ -1,8 +1,10 @@
 /**
  * The aggregate every range produces and the reducer merges: everything the output tables and
- * the validation report are built from. Plain data (JSON-able), so it can travel through S3.
+ * the validation report are built from. Plain data and typed arrays; partial-codec.ts puts it
+ * on the wire.
  */
 import type { RowCounts } from "../contracts";
+import { ByteCounter } from "./byte-counter";
 import { EDGAR_COLUMN_NAMES, type EdgarColumnName } from "./schema";
 
 /** Why a record is corrupt. Stable codes: they appear in validation.json and the quarantine. */
@@ -50,6 +52,36 @@ export interface ServerErrorColumns {
   code: number[];
 }
 
+/**
+ * Requests per IP as bytes: key i is keys[ends[i - 1], ends[i]) (from 0 for i = 0), its raw
+ * UTF-8 bytes as the file had them. A range's counts are in no particular order; merged counts
+ * are ordered by key bytes, so equal aggregates are equal values.
+ */
+export interface IpCounts {
+  readonly keys: Uint8Array;
+  readonly ends: Uint32Array;
+  readonly counts: Float64Array;
+}
+
+export function emptyIpCounts(): IpCounts {
+  return { keys: new Uint8Array(0), ends: new Uint32Array(0), counts: new Float64Array(0) };
+}
+
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Key i of `ipCounts` as text. */
+export function ipAt(ipCounts: IpCounts, i: number): string {
+  return utf8.decode(ipCounts.keys.subarray(i === 0 ? 0 : ipCounts.ends[i - 1], ipCounts.ends[i]));
+}
+
+/** Every (ip, count) as text and numbers, in the counts' own order; for small outputs and tests. */
+export function ipCountList(ipCounts: IpCounts): { ip: string[]; count: number[] } {
+  return {
+    ip: Array.from(ipCounts.ends, (_, i) => ipAt(ipCounts, i)),
+    count: Array.from(ipCounts.counts),
+  };
+}
+
 export interface Aggregate {
   rows: RowCounts;
   corruptByReason: Partial<Record<CorruptReason, number>>;
@@ -64,8 +96,7 @@ export interface Aggregate {
   /** Server errors per hour of day, index 0..23. */
   errorsByHour: number[];
   serverErrors: ServerErrorColumns;
-  /** Requests per ip, ordered by ip (code-unit order) so equal aggregates are equal values. */
-  ipCounts: { ip: string[]; count: number[] };
+  ipCounts: IpCounts;
   /** Ordered by offset. */
   quarantine: QuarantinedRecord[];
   /** Corrupt records counted but not copied to the quarantine (per-range limit reached). */
@@ -88,7 +119,7 @@ export function emptyAggregate(): Aggregate {
     maxTime: null,
     errorsByHour: new Array(24).fill(0),
     serverErrors: { offset: [], date: [], time: [], extention: [], code: [] },
-    ipCounts: { ip: [], count: [] },
+    ipCounts: emptyIpCounts(),
     quarantine: [],
     quarantineOverflow: 0,
   };
@@ -105,19 +136,14 @@ function maxOf(a: string | null, b: string | null): string | null {
   return a > b ? a : b;
 }
 
-/** Code-unit order, the same in every JS engine and locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * Merges any number of aggregates of one object. Associative and commutative: the result
- * depends only on the multiset of inputs (ip counts come out sorted by ip, rows by byte offset,
- * which is unique within an object).
+ * depends only on the multiset of inputs (ip counts come out sorted by key bytes, rows by byte
+ * offset, which is unique within an object).
  */
 export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
   const out = emptyAggregate();
-  const ipTotals = new Map<string, number>();
+  const ipTotals = new ByteCounter();
   const errorRows: { offset: number; date: string; time: string; extention: string | null; code: number }[] =
     [];
   for (const p of parts) {
@@ -144,8 +170,7 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
         code: se.code[i]!,
       });
     }
-    const { ip, count } = p.ipCounts;
-    for (let i = 0; i < ip.length; i++) ipTotals.set(ip[i]!, (ipTotals.get(ip[i]!) ?? 0) + count[i]!);
+    ipTotals.addAll(p.ipCounts);
     out.quarantine.push(...p.quarantine);
     out.quarantineOverflow += p.quarantineOverflow;
   }
@@ -157,8 +182,7 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
     out.serverErrors.extention.push(r.extention);
     out.serverErrors.code.push(r.code);
   }
-  const ips = [...ipTotals.keys()].sort(compareStrings);
-  out.ipCounts = { ip: ips, count: ips.map((ip) => ipTotals.get(ip)!) };
+  out.ipCounts = ipTotals.sortedEntries();
   out.quarantine.sort((a, b) => a.offset - b.offset);
   return out;
 }

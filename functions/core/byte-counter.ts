@@ -5,9 +5,10 @@
  * bytes: a key of up to 15 bytes (every IPv4 address, EDGAR's masked ones included) is stored in
  * it, so a lookup reads one slot and the table stays small enough to keep much of it in cache.
  * A longer key lives in a byte arena, its slot holding where. Counts are in a parallel array.
- * Strings are built once per distinct key, when the counts are read out.
+ * No JS string is built: the counts are read out as bytes (IpCounts), in table order for a
+ * range's partial, or sorted by the keys' bytes for the reducer's merged counts.
  */
-import { compareStrings } from "./aggregate";
+import type { IpCounts } from "./aggregate";
 
 /**
  * A slot is four int32 words. An inline key's bytes fill bytes 0-14 little-endian, zero-padded;
@@ -15,7 +16,6 @@ import { compareStrings } from "./aggregate";
  * A long key's slot holds its arena offset, length and hash in words 0-2 and the tag LONG_KEY.
  */
 const SLOT_WORDS = 4;
-const SLOT_BYTES = SLOT_WORDS * 4;
 const INLINE_BYTES = 15;
 const LONG_KEY = 0xff;
 const TAG_SHIFT = 24;
@@ -32,16 +32,15 @@ export class ByteCounter {
   /** Keys longer than INLINE_BYTES, back to back. */
   private arena = new Uint8Array(0);
   private arenaUsed = 0;
-  /** Every key so far is inline and ASCII without NUL: see sortedAsciiEntries. */
-  private sortableAsBytes = true;
   private readonly pending = new Int32Array(PENDING_KEYS * PENDING_INTS);
+  private readonly pendingCounts = new Float64Array(PENDING_KEYS);
   private pendingKeys = 0;
 
-  /** Adds one to the count of bytes[start, end). */
-  add(bytes: Uint8Array, start: number, end: number): void {
+  /** Adds `count` (default one) to the count of bytes[start, end). */
+  add(bytes: Uint8Array, start: number, end: number, count = 1): void {
     const length = end - start;
     if (length > INLINE_BYTES) {
-      this.addLong(bytes, start, end);
+      this.addLong(bytes, start, end, count);
       return;
     }
     const w0 = wordAt(bytes, start, end);
@@ -55,7 +54,24 @@ export class ByteCounter {
     pending[at + 2] = w1;
     pending[at + 3] = w2;
     pending[at + 4] = w3 | ((length + 1) << TAG_SHIFT);
+    this.pendingCounts[this.pendingKeys] = count;
     if (++this.pendingKeys === PENDING_KEYS) this.flush();
+  }
+
+  /** Adds every (key, count) of `ipCounts`. */
+  addAll(ipCounts: IpCounts): void {
+    const { keys, ends, counts } = ipCounts;
+    for (let i = 0, start = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      this.add(keys, start, end, counts[i]!);
+      start = end;
+    }
+  }
+
+  /** Distinct keys counted so far. */
+  get size(): number {
+    this.flush();
+    return this.keys;
   }
 
   /**
@@ -65,7 +81,8 @@ export class ByteCounter {
    */
   private flush(): void {
     const pending = this.pending;
-    for (let at = 0; at < this.pendingKeys * PENDING_INTS; at += PENDING_INTS) {
+    const pendingCounts = this.pendingCounts;
+    for (let at = 0, k = 0; at < this.pendingKeys * PENDING_INTS; at += PENDING_INTS, k++) {
       const w0 = pending[at + 1]!;
       const w1 = pending[at + 2]!;
       const w2 = pending[at + 3]!;
@@ -76,12 +93,11 @@ export class ByteCounter {
         const s = slot * SLOT_WORDS;
         const last = slots[s + 3]!;
         if (last === 0) {
-          this.claim(slot, w0, w1, w2, w3);
-          if (!asciiWithoutNul(w0, w1, w2, w3)) this.sortableAsBytes = false;
+          this.claim(slot, w0, w1, w2, w3, pendingCounts[k]!);
           break;
         }
         if (last === w3 && slots[s] === w0 && slots[s + 1] === w1 && slots[s + 2] === w2) {
-          this.counts[slot]!++;
+          this.counts[slot]! += pendingCounts[k]!;
           break;
         }
       }
@@ -89,48 +105,87 @@ export class ByteCounter {
     this.pendingKeys = 0;
   }
 
-  /**
-   * The counts, keys decoded as UTF-8, ordered by the keys' code units (compareStrings): the
-   * order an aggregate keeps its ip counts in.
-   */
-  sortedEntries(): { keys: string[]; counts: number[] } {
+  /** The counts in table order: deterministic for the same sequence of additions. */
+  entries(): IpCounts {
     this.flush();
-    // Copy the entries out in table order, one pass through memory; sort the copies.
     const n = this.keys;
-    const tags = new Int32Array(n);
-    const words = new Int32Array(n * SLOT_WORDS);
-    const counts = new Float64Array(n);
+    let bytes = 0;
     const slots = this.slots;
-    for (let slot = 0, k = 0; k < n; slot++) {
+    for (let slot = 0; slot <= this.mask; slot++) bytes += keyLength(slots, slot * SLOT_WORDS);
+    const keys = new Uint8Array(bytes);
+    const ends = new Uint32Array(n);
+    const counts = new Float64Array(n);
+    for (let slot = 0, k = 0, at = 0; k < n; slot++) {
       const s = slot * SLOT_WORDS;
-      const tag = slots[s + 3]! >>> TAG_SHIFT;
-      if (tag === 0) continue;
-      tags[k] = tag;
-      words[k * 4] = slots[s]!;
-      words[k * 4 + 1] = slots[s + 1]!;
-      words[k * 4 + 2] = slots[s + 2]!;
-      words[k * 4 + 3] = untagged(slots[s + 3]!);
+      if (slots[s + 3] === 0) continue;
+      at = this.copyKey(s, keys, at);
+      ends[k] = at;
       counts[k] = this.counts[slot]!;
       k++;
     }
-    if (this.sortableAsBytes) return sortedAsciiEntries(tags, words, counts);
-    const keys = Array.from(tags, (tag, k) => this.keyString(tag, words, k));
-    const order = keys.map((_, k) => k).sort((a, b) => compareStrings(keys[a]!, keys[b]!));
-    return { keys: order.map((k) => keys[k]!), counts: order.map((k) => counts[k]!) };
+    return { keys, ends, counts };
   }
 
-  /** Entry k's key, from its tag and words as sortedEntries copied them. */
-  private keyString(tag: number, words: Int32Array, k: number): string {
-    if (tag === LONG_KEY) {
-      const offset = this.arena.byteOffset + words[k * 4]!;
-      return Buffer.from(this.arena.buffer, offset, words[k * 4 + 1]!).toString("utf8");
+  /**
+   * The counts ordered by the keys' bytes (unsigned, a prefix first): UTF-8 byte order, which is
+   * code-point order and the order Spark and DuckDB compare strings in.
+   */
+  sortedEntries(): IpCounts {
+    this.flush();
+    const n = this.keys;
+    const slots = this.slots;
+    const tableSlots = new Int32Array(n);
+    for (let slot = 0, k = 0; k < n; slot++) if (slots[slot * SLOT_WORDS + 3] !== 0) tableSlots[k++] = slot;
+    const order = this.arenaUsed === 0 ? inlineKeyOrder(slots, tableSlots) : this.anyKeyOrder(tableSlots);
+    let bytes = 0;
+    for (let k = 0; k < n; k++) bytes += keyLength(slots, tableSlots[k]! * SLOT_WORDS);
+    const keys = new Uint8Array(bytes);
+    const ends = new Uint32Array(n);
+    const counts = new Float64Array(n);
+    for (let i = 0, at = 0; i < n; i++) {
+      const slot = tableSlots[order[i]!]!;
+      at = this.copyKey(slot * SLOT_WORDS, keys, at);
+      ends[i] = at;
+      counts[i] = this.counts[slot]!;
     }
-    const bytes = Buffer.allocUnsafe(tag - 1);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = words[k * 4 + (i >> 2)]! >>> ((i & 3) * 8);
-    return bytes.toString("utf8");
+    return { keys, ends, counts };
   }
 
-  private addLong(bytes: Uint8Array, start: number, end: number): void {
+  /** Copies the key of the slot at word `s` to out[at...]; returns where it ends. */
+  private copyKey(s: number, out: Uint8Array, at: number): number {
+    const slots = this.slots;
+    const tag = slots[s + 3]! >>> TAG_SHIFT;
+    if (tag === LONG_KEY) {
+      const length = slots[s + 1]!;
+      out.set(this.arena.subarray(slots[s]!, slots[s]! + length), at);
+      return at + length;
+    }
+    const length = tag - 1;
+    for (let i = 0; i < length; i++) {
+      const word = i < 12 ? slots[s + (i >> 2)]! : untagged(slots[s + 3]!);
+      out[at + i] = (word >>> ((i & 3) * 8)) & 0xff;
+    }
+    return at + length;
+  }
+
+  /** Positions in `tableSlots` ordered by key bytes, for a table that may hold long keys. */
+  private anyKeyOrder(tableSlots: Int32Array): Int32Array {
+    const n = tableSlots.length;
+    const starts = new Uint32Array(n);
+    const ends = new Uint32Array(n);
+    let bytes = 0;
+    for (let k = 0; k < n; k++) bytes += keyLength(this.slots, tableSlots[k]! * SLOT_WORDS);
+    const all = Buffer.allocUnsafe(bytes);
+    for (let k = 0, at = 0; k < n; k++) {
+      starts[k] = at;
+      at = this.copyKey(tableSlots[k]! * SLOT_WORDS, all, at);
+      ends[k] = at;
+    }
+    const order = Int32Array.from({ length: n }, (_, k) => k);
+    return order.sort((a, b) => all.compare(all, starts[b], ends[b], starts[a], ends[a]));
+  }
+
+  private addLong(bytes: Uint8Array, start: number, end: number, count: number): void {
     const length = end - start;
     const hash = longKeyHash(bytes, start, end);
     const slots = this.slots;
@@ -139,8 +194,7 @@ export class ByteCounter {
       const s = slot * SLOT_WORDS;
       const tag = slots[s + 3]! >>> TAG_SHIFT;
       if (tag === 0) {
-        this.claim(slot, this.store(bytes, start, end), length, hash, LONG_KEY << TAG_SHIFT);
-        this.sortableAsBytes = false;
+        this.claim(slot, this.store(bytes, start, end), length, hash, LONG_KEY << TAG_SHIFT, count);
         return;
       }
       if (
@@ -149,7 +203,7 @@ export class ByteCounter {
         slots[s + 2] === hash &&
         this.stored(slots[s]!, bytes, start, end)
       ) {
-        this.counts[slot]!++;
+        this.counts[slot]! += count;
         return;
       }
     }
@@ -176,15 +230,15 @@ export class ByteCounter {
     return offset;
   }
 
-  /** Fills the empty `slot` with a key's words, counted once. */
-  private claim(slot: number, w0: number, w1: number, w2: number, w3: number): void {
+  /** Fills the empty `slot` with a key's words and its first count. */
+  private claim(slot: number, w0: number, w1: number, w2: number, w3: number, count: number): void {
     const s = slot * SLOT_WORDS;
     const slots = this.slots;
     slots[s] = w0;
     slots[s + 1] = w1;
     slots[s + 2] = w2;
     slots[s + 3] = w3;
-    this.counts[slot] = 1;
+    this.counts[slot] = count;
     this.keys++;
     if (this.keys * 4 > (this.mask + 1) * 3) this.grow();
   }
@@ -218,77 +272,65 @@ export class ByteCounter {
 }
 
 /**
- * Entries whose keys are inline and ASCII without NUL, sorted: then byte order is code-unit
- * order, and a key's zero padding sorts it before its extensions. An LSD radix sort on pairs of
- * bytes (7 bits each: ASCII), from the last pair, moving each key's words with it so that a pass
- * reads memory in order.
+ * Positions in `tableSlots` ordered by key bytes when every key is inline: an LSD radix sort on
+ * pairs of bytes (16-bit digits), from the last pair, after a first pass by length so that a key
+ * sorts before its extensions by NUL bytes (zero padding alone would tie them). The keys' words
+ * are first copied out compactly and move with their keys, so every pass reads memory in order;
+ * passes where every key has the same digit are skipped.
  */
-function sortedAsciiEntries(
-  tags: Int32Array,
-  words: Int32Array,
-  counts: Float64Array,
-): { keys: string[]; counts: number[] } {
-  const n = tags.length;
-  let order: Int32Array = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[k] = k;
+function inlineKeyOrder(slots: Int32Array, tableSlots: Int32Array): Int32Array {
+  const n = tableSlots.length;
+  let wordsFrom = new Int32Array(n * SLOT_WORDS);
+  let wordsTo = new Int32Array(n * SLOT_WORDS);
+  for (let k = 0; k < n; k++) {
+    const s = tableSlots[k]! * SLOT_WORDS;
+    wordsFrom[k * 4] = slots[s]!;
+    wordsFrom[k * 4 + 1] = slots[s + 1]!;
+    wordsFrom[k * 4 + 2] = slots[s + 2]!;
+    // Word 3's top byte becomes the length; it is read as a digit of its own, first.
+    wordsFrom[k * 4 + 3] = slots[s + 3]!;
+  }
+  let order: Int32Array = Int32Array.from({ length: n }, (_, k) => k);
   let orderTo: Int32Array = new Int32Array(n);
-  let wordsFrom = words;
-  let wordsTo: Int32Array = new Int32Array(n * SLOT_WORDS);
-  const bucketStart = new Int32Array(1 << 14);
-  // Bytes 2 * pair and 2 * pair + 1 of each key, the first more significant.
-  const digitOf = (word: number, pair: number) => {
-    const bytes = (word >>> ((pair & 1) * 16)) & 0xffff;
-    return ((bytes & 0x7f) << 7) | (bytes >>> 8);
+  const bucketStart = new Int32Array(1 << 16);
+  // Digit 8 is the tag (length + 1), the least significant; digits 7..0 are byte pairs, 0 first.
+  const digitOf = (words: Int32Array, k: number, digit: number): number => {
+    if (digit === SLOT_WORDS * 2) return words[k * 4 + 3]! >>> TAG_SHIFT;
+    let word = words[k * 4 + (digit >> 1)]!;
+    if (digit >= 6) word = untagged(word);
+    const pair = (word >>> ((digit & 1) * 16)) & 0xffff;
+    return ((pair & 0xff) << 8) | (pair >>> 8);
   };
-  for (let pair = SLOT_WORDS * 2 - 1; pair >= 0; pair--) {
-    const word = pair >> 1;
+  for (let digit = SLOT_WORDS * 2; digit >= 0; digit--) {
     bucketStart.fill(0);
-    for (let i = 0; i < n; i++) bucketStart[digitOf(wordsFrom[i * 4 + word]!, pair)]!++;
-    if (n === 0 || bucketStart[digitOf(wordsFrom[word]!, pair)] === n) continue; // one value: in order
+    for (let i = 0; i < n; i++) bucketStart[digitOf(wordsFrom, i, digit)]!++;
+    if (n === 0 || bucketStart[digitOf(wordsFrom, 0, digit)] === n) continue;
     for (let d = 0, sum = 0; d < bucketStart.length; d++) {
       const inBucket = bucketStart[d]!;
       bucketStart[d] = sum;
       sum += inBucket;
     }
     for (let i = 0; i < n; i++) {
-      const j = bucketStart[digitOf(wordsFrom[i * 4 + word]!, pair)]!++;
+      const j = bucketStart[digitOf(wordsFrom, i, digit)]!++;
       orderTo[j] = order[i]!;
       for (let w = 0; w < 4; w++) wordsTo[j * 4 + w] = wordsFrom[i * 4 + w]!;
     }
     [order, orderTo] = [orderTo, order];
     [wordsFrom, wordsTo] = [wordsTo, wordsFrom];
   }
-  // The sorted keys' bytes, each zero-padded to SLOT_BYTES, decoded once as latin1 (which reads
-  // ASCII as UTF-8 would, but faster): each key is a slice of that string, far cheaper than a
-  // decode per key.
-  const bytes = Buffer.allocUnsafe(n * SLOT_BYTES);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let w = 0; w < n * 4; w++) view.setInt32(w * 4, wordsFrom[w]!, true);
-  const text = bytes.toString("latin1");
-  const keys: string[] = new Array(n);
-  const sortedCounts: number[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    keys[i] = text.slice(i * SLOT_BYTES, i * SLOT_BYTES + tags[order[i]!]! - 1);
-    sortedCounts[i] = counts[order[i]!]!;
-  }
-  return { keys, counts: sortedCounts };
+  return order;
+}
+
+/** Length of the key in the slot at word `s` (0 for an empty slot). */
+function keyLength(slots: Int32Array, s: number): number {
+  const tag = slots[s + 3]! >>> TAG_SHIFT;
+  if (tag === 0) return 0;
+  return tag === LONG_KEY ? slots[s + 1]! : tag - 1;
 }
 
 /** Word 3 of an inline key's slot without its tag. */
 function untagged(w3: number): number {
   return w3 & ~(0xff << TAG_SHIFT);
-}
-
-/** Whether an inline key (its slot's four words) is ASCII and has no NUL byte. */
-function asciiWithoutNul(w0: number, w1: number, w2: number, tagged: number): boolean {
-  const w3 = untagged(tagged);
-  if ((w0 | w1 | w2 | w3) & 0x80808080) return false;
-  const length = (tagged >>> TAG_SHIFT) - 1;
-  for (let b = 0; b < length; b++) {
-    const word = b < 4 ? w0 : b < 8 ? w1 : b < 12 ? w2 : w3;
-    if (((word >>> ((b & 3) * 8)) & 0xff) === 0) return false;
-  }
-  return true;
 }
 
 /** Bytes [p, min(p + 4, end)) as a little-endian word, zero-padded (0 when p >= end). */

@@ -1,14 +1,21 @@
 /**
- * Encodes a Table as one Parquet file in memory (parquetjs-lite), with logical types readers
- * agree on: UTF8 strings, INT32/INT64, DATE (days since 1970-01-01). Snappy-compressed pages;
- * DataPage V1, which every reader (Athena's older engines included) accepts.
+ * Encodes a Table as one Parquet file in memory, with logical types readers agree on: UTF8
+ * strings, INT32/INT64, DATE (days since 1970-01-01). Snappy-compressed DataPage V1 pages, which
+ * every reader (Athena's older engines included) accepts; one page per column per row group.
+ *
+ * parquetjs-lite writes the file: its schema, envelope (magic, footer), Thrift types, RLE codec
+ * and Snappy. It is fed column by column: its row API shreds every row into per-value objects
+ * (2 s for a day's ip_counts), so the column chunks are built here from the table's typed
+ * columns and handed to the envelope writer as row groups, with min/max/null-count statistics.
  */
 import parquet from "parquetjs-lite";
-import type { Table } from "./tables";
+import parquetThrift from "parquetjs-lite/gen-nodejs/parquet_types.js";
+import rle from "parquetjs-lite/lib/codec/rle.js";
+import { deflate } from "parquetjs-lite/lib/compression.js";
+import { serializeThrift } from "parquetjs-lite/lib/util.js";
+import type { ColumnValues, Table, TableColumn, Utf8Values } from "./tables";
 
-const MS_PER_DAY = 86_400_000;
-
-/** A write target that collects the bytes parquetjs-lite hands it. */
+/** A write target that collects the bytes the envelope writer hands it. */
 class MemorySink {
   readonly parts: Buffer[] = [];
   write(buf: Buffer, done: (err?: Error) => void): void {
@@ -20,6 +27,8 @@ class MemorySink {
   }
 }
 
+const PRIMITIVE = { UTF8: "BYTE_ARRAY", DATE: "INT32", INT32: "INT32", INT64: "INT64" } as const;
+
 export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promise<Uint8Array> {
   const fields: Record<string, { type: string; optional?: boolean; compression: string }> = {};
   for (const c of table.columns) {
@@ -27,21 +36,164 @@ export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promi
   }
   const schema = new parquet.ParquetSchema(fields);
   const sink = new MemorySink();
-  const writer = await parquet.ParquetWriter.openStream(schema, sink, { useDataPageV2: false });
-  writer.setRowGroupSize(rowGroupRows);
-  const dateColumns = table.columns.filter((c) => c.type === "DATE").map((c) => c.name);
-  for (const row of table.rows) {
-    if (dateColumns.length === 0) {
-      await writer.appendRow(row);
-      continue;
+  const envelope = await parquet.ParquetEnvelopeWriter.openStream(schema, sink, { useDataPageV2: false });
+  await envelope.writeHeader();
+  for (let from = 0; from < table.rowCount; from += rowGroupRows) {
+    const to = Math.min(table.rowCount, from + rowGroupRows);
+    const group = new parquetThrift.RowGroup();
+    group.num_rows = to - from;
+    group.columns = [];
+    group.total_byte_size = 0;
+    const bodies: Buffer[] = [];
+    for (const column of table.columns) {
+      const offset = envelope.offset + group.total_byte_size;
+      const { body, metadata } = encodeColumnChunk(column, from, to, offset);
+      const chunk = new parquetThrift.ColumnChunk();
+      chunk.file_offset = offset + body.length - metadata.length;
+      chunk.meta_data = metadata.value;
+      group.columns.push(chunk);
+      group.total_byte_size += body.length;
+      bodies.push(body);
     }
-    const out: Record<string, unknown> = { ...row };
-    for (const name of dateColumns) {
-      const v = row[name];
-      out[name] = v === null || v === undefined ? v : Date.parse(`${v}T00:00:00Z`) / MS_PER_DAY;
-    }
-    await writer.appendRow(out);
+    envelope.rowCount += group.num_rows;
+    envelope.rowGroups.push(group);
+    await envelope.writeSection(Buffer.concat(bodies));
   }
-  await writer.close();
+  await envelope.writeFooter({});
+  await envelope.close();
   return Buffer.concat(sink.parts);
+}
+
+/** One column's rows [from, to): a single data page followed by its column metadata. */
+function encodeColumnChunk(
+  column: TableColumn,
+  from: number,
+  to: number,
+  offset: number,
+): { body: Buffer; metadata: { value: unknown; length: number } } {
+  const optional = column.optional === true;
+  const nulls = isUtf8(column.values) ? column.values.nulls : undefined;
+  const present: number[] = [];
+  const dlevels: number[] = [];
+  for (let i = from; i < to; i++) {
+    const isNull = nulls?.[i] === 1;
+    if (isNull && !optional) throw new Error(`column ${column.name} is required but row ${i} is null`);
+    if (optional) dlevels.push(isNull ? 0 : 1);
+    if (!isNull) present.push(i);
+  }
+  const { values, min, max } = encodePlain(column, present);
+  const levels = optional ? rle.encodeValues("INT32", dlevels, { bitWidth: 1 }) : Buffer.alloc(0);
+  const uncompressed = Buffer.concat([levels, values]);
+  const compressed = deflate("SNAPPY", uncompressed) as Buffer;
+
+  const statistics = new parquetThrift.Statistics();
+  statistics.null_count = to - from - present.length;
+  if (present.length > 0) {
+    statistics.min_value = min;
+    statistics.max_value = max;
+    // The deprecated min/max use signed order, which is only right for integers.
+    if (column.type !== "UTF8") {
+      statistics.min = min;
+      statistics.max = max;
+    }
+  }
+  const header = new parquetThrift.PageHeader();
+  header.type = parquetThrift.PageType.DATA_PAGE;
+  header.uncompressed_page_size = uncompressed.length;
+  header.compressed_page_size = compressed.length;
+  header.data_page_header = new parquetThrift.DataPageHeader();
+  header.data_page_header.num_values = to - from;
+  header.data_page_header.encoding = parquetThrift.Encoding.PLAIN;
+  header.data_page_header.definition_level_encoding = parquetThrift.Encoding.RLE;
+  header.data_page_header.repetition_level_encoding = parquetThrift.Encoding.RLE;
+  header.data_page_header.statistics = statistics;
+  const page = Buffer.concat([serializeThrift(header), compressed]);
+
+  const meta = new parquetThrift.ColumnMetaData();
+  meta.type = parquetThrift.Type[PRIMITIVE[column.type]];
+  meta.encodings = [parquetThrift.Encoding.RLE, parquetThrift.Encoding.PLAIN];
+  meta.path_in_schema = [column.name];
+  meta.codec = parquetThrift.CompressionCodec.SNAPPY;
+  meta.num_values = to - from;
+  meta.total_uncompressed_size = page.length - compressed.length + uncompressed.length;
+  meta.total_compressed_size = page.length;
+  meta.data_page_offset = offset;
+  meta.statistics = statistics;
+  const metaBytes = serializeThrift(meta);
+  return { body: Buffer.concat([page, metaBytes]), metadata: { value: meta, length: metaBytes.length } };
+}
+
+/** PLAIN encoding of the non-null values at `rows`, with their min and max PLAIN-encoded. */
+function encodePlain(
+  column: TableColumn,
+  rows: readonly number[],
+): { values: Buffer; min: Buffer; max: Buffer } {
+  const v: ColumnValues = column.values;
+  if (isUtf8(v)) return encodeByteArrays(v, rows);
+  const width = column.type === "INT64" ? 8 : 4;
+  const out = Buffer.allocUnsafe(rows.length * width);
+  let minAt = rows[0] ?? 0;
+  let maxAt = minAt;
+  for (let k = 0; k < rows.length; k++) {
+    const value = v[rows[k]!]!;
+    if (!Number.isSafeInteger(value)) throw new Error(`column ${column.name}: ${value} is not an integer`);
+    if (width === 8) writeInt64(out, value, k * 8);
+    else out.writeInt32LE(value, k * 4);
+    if (value < v[minAt]!) minAt = rows[k]!;
+    if (value > v[maxAt]!) maxAt = rows[k]!;
+  }
+  const plainOf = (value: number) => {
+    const b = Buffer.allocUnsafe(width);
+    if (width === 8) writeInt64(b, value, 0);
+    else b.writeInt32LE(value);
+    return b;
+  };
+  return { values: out, min: plainOf(v[minAt] ?? 0), max: plainOf(v[maxAt] ?? 0) };
+}
+
+/** PLAIN BYTE_ARRAY: each value as its length (uint32 LE) and bytes; min/max in unsigned byte order. */
+function encodeByteArrays(
+  v: Utf8Values,
+  rows: readonly number[],
+): { values: Buffer; min: Buffer; max: Buffer } {
+  let size = 0;
+  for (const i of rows) size += 4 + v.ends[i]! - v.starts[i]!;
+  const out = Buffer.allocUnsafe(size);
+  const bytes = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength);
+  let at = 0;
+  let minAt = rows[0] ?? -1;
+  let maxAt = minAt;
+  for (const i of rows) {
+    const start = v.starts[i]!;
+    const end = v.ends[i]!;
+    out.writeUInt32LE(end - start, at);
+    bytes.copy(out, at + 4, start, end);
+    at += 4 + end - start;
+    if (compareBytes(bytes, start, end, v.starts[minAt]!, v.ends[minAt]!) < 0) minAt = i;
+    if (compareBytes(bytes, start, end, v.starts[maxAt]!, v.ends[maxAt]!) > 0) maxAt = i;
+  }
+  const bytesOf = (i: number) =>
+    i < 0 ? Buffer.alloc(0) : Buffer.from(bytes.subarray(v.starts[i], v.ends[i]));
+  return { values: out, min: bytesOf(minAt), max: bytesOf(maxAt) };
+}
+
+/** A safe integer as INT64, little-endian two's complement. */
+function writeInt64(out: Buffer, value: number, at: number): void {
+  const high = Math.floor(value / 2 ** 32);
+  out.writeUInt32LE(value - high * 2 ** 32, at);
+  out.writeInt32LE(high, at + 4);
+}
+
+/** Unsigned byte order of b[s1, e1) and b[s2, e2), a prefix first. */
+function compareBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): number {
+  const n = Math.min(e1 - s1, e2 - s2);
+  for (let i = 0; i < n; i++) {
+    const d = b[s1 + i]! - b[s2 + i]!;
+    if (d !== 0) return d;
+  }
+  return e1 - s1 - (e2 - s2);
+}
+
+function isUtf8(values: ColumnValues): values is Utf8Values {
+  return !ArrayBuffer.isView(values);
 }

@@ -338,7 +338,6 @@ export class RecordAggregator {
       missing[c.name as EdgarColumnName] = this.missing[i]!;
       invalid[c.name as EdgarColumnName] = this.invalid[i]!;
     });
-    const { keys, counts } = this.ips.sortedEntries();
     return {
       ...agg,
       corruptByReason: Object.fromEntries(this.corrupt),
@@ -348,7 +347,7 @@ export class RecordAggregator {
       maxDate: agg.rows.ok > 0 ? formatDate(this.maxDate) : null,
       minTime: agg.rows.ok > 0 ? formatTime(this.minTime) : null,
       maxTime: agg.rows.ok > 0 ? formatTime(this.maxTime) : null,
-      ipCounts: { ip: keys, count: counts },
+      ipCounts: this.ips.entries(),
     };
   }
 

@@ -1,69 +1,93 @@
 /**
- * The Spark job's outputs, built from the merged aggregate: pure data, ready for Parquet.
+ * The Spark job's outputs, built from the merged aggregate: pure data, column by column, ready
+ * for Parquet. Text stays as the file's UTF-8 bytes; no string is made per row.
  */
-import type { Aggregate } from "./aggregate";
-import { compareStrings } from "./aggregate";
+import type { Aggregate, IpCounts } from "./aggregate";
 
 export type ColumnType = "UTF8" | "INT32" | "INT64" | "DATE";
+
+/** Text values: value i is bytes[starts[i], ends[i]), or null where `nulls[i]` is 1. */
+export interface Utf8Values {
+  readonly bytes: Uint8Array;
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+  readonly nulls?: Uint8Array;
+}
+
+/** UTF8 columns hold Utf8Values; INT32 and DATE (days since 1970-01-01) Int32Array; INT64 Float64Array. */
+export type ColumnValues = Utf8Values | Int32Array | Float64Array;
 
 export interface TableColumn {
   readonly name: string;
   readonly type: ColumnType;
   readonly optional?: boolean;
+  readonly values: ColumnValues;
 }
 
 export interface Table {
   readonly name: string;
+  readonly rowCount: number;
   readonly columns: readonly TableColumn[];
-  /** Row objects keyed by column name; DATE values are ISO strings `YYYY-MM-DD`. */
-  readonly rows: readonly Record<string, string | number | null>[];
 }
 
 export const TABLE_NAMES = ["server_errors", "errors_by_hour", "ip_counts", "top_ips"] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
+const MS_PER_DAY = 86_400_000;
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** `agg` is a merged aggregate: its ip counts are ordered by key bytes. */
 export function buildTables(agg: Aggregate, topN: number): Record<TableName, Table> {
   const se = agg.serverErrors;
+  const days = new Map<string, number>();
   const serverErrors: Table = {
     name: "server_errors",
+    rowCount: se.offset.length,
     columns: [
-      { name: "date", type: "DATE" },
-      { name: "time", type: "UTF8" },
-      { name: "extention", type: "UTF8", optional: true },
-      { name: "code", type: "INT32" },
+      {
+        name: "date",
+        type: "DATE",
+        values: Int32Array.from(se.date, (d) => {
+          let day = days.get(d);
+          if (day === undefined) {
+            day = Date.parse(`${d}T00:00:00Z`) / MS_PER_DAY;
+            days.set(d, day);
+          }
+          return day;
+        }),
+      },
+      { name: "time", type: "UTF8", values: utf8Values(se.time) },
+      { name: "extention", type: "UTF8", optional: true, values: utf8Values(se.extention) },
+      { name: "code", type: "INT32", values: Int32Array.from(se.code) },
     ],
-    rows: se.offset.map((_, i) => ({
-      date: se.date[i]!,
-      time: se.time[i]!,
-      extention: se.extention[i] ?? null,
-      code: se.code[i]!,
-    })),
   };
+  const hours = agg.errorsByHour.flatMap((count, hour) => (count > 0 ? [hour] : []));
   const errorsByHour: Table = {
     name: "errors_by_hour",
+    rowCount: hours.length,
     columns: [
-      { name: "hour", type: "INT32" },
-      { name: "count", type: "INT64" },
+      { name: "hour", type: "INT32", values: Int32Array.from(hours) },
+      { name: "count", type: "INT64", values: Float64Array.from(hours, (h) => agg.errorsByHour[h]!) },
     ],
-    rows: agg.errorsByHour.flatMap((count, hour) => (count > 0 ? [{ hour, count }] : [])),
   };
   const ranked = rankIps(agg.ipCounts);
+  const top = ranked.subarray(0, Math.min(topN, ranked.length));
   const ipCounts: Table = {
     name: "ip_counts",
+    rowCount: ranked.length,
     columns: [
-      { name: "ip", type: "UTF8" },
-      { name: "count", type: "INT64" },
+      { name: "ip", type: "UTF8", values: ipValues(agg.ipCounts, ranked) },
+      { name: "count", type: "INT64", values: Float64Array.from(ranked, (k) => agg.ipCounts.counts[k]!) },
     ],
-    rows: ranked.map(([ip, count]) => ({ ip, count })),
   };
   const topIps: Table = {
     name: "top_ips",
+    rowCount: top.length,
     columns: [
-      { name: "rank", type: "INT32" },
-      { name: "ip", type: "UTF8" },
-      { name: "count", type: "INT64" },
+      { name: "rank", type: "INT32", values: Int32Array.from(top, (_, i) => i + 1) },
+      { name: "ip", type: "UTF8", values: ipValues(agg.ipCounts, top) },
+      { name: "count", type: "INT64", values: Float64Array.from(top, (k) => agg.ipCounts.counts[k]!) },
     ],
-    rows: ranked.slice(0, topN).map(([ip, count], i) => ({ rank: i + 1, ip, count })),
   };
   return {
     server_errors: serverErrors,
@@ -73,8 +97,71 @@ export function buildTables(agg: Aggregate, topN: number): Record<TableName, Tab
   };
 }
 
-/** (ip, count) by count descending, then ip ascending: a total order, so ties are stable. */
-export function rankIps(ipCounts: Aggregate["ipCounts"]): [string, number][] {
-  const pairs = ipCounts.ip.map((ip, i): [string, number] => [ip, ipCounts.count[i]!]);
-  return pairs.sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]));
+/**
+ * Positions of `ipCounts` (ordered by key bytes) by count descending, then key ascending: a
+ * total order, so ties are stable. Each position is packed with its count into one number,
+ * (maxCount - count) * n + position, and the numbers are sorted natively; a comparator sort
+ * is the fallback when that could exceed 2^53.
+ */
+export function rankIps(ipCounts: IpCounts): Int32Array {
+  const { counts } = ipCounts;
+  const n = counts.length;
+  let maxCount = 0;
+  for (let i = 0; i < n; i++) if (counts[i]! > maxCount) maxCount = counts[i]!;
+  if ((maxCount + 1) * n <= Number.MAX_SAFE_INTEGER) {
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = (maxCount - counts[i]!) * n + i;
+    packed.sort();
+    return Int32Array.from(packed, (p) => p % n);
+  }
+  return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => counts[b]! - counts[a]! || a - b);
+}
+
+/** The keys at `positions` of `ipCounts`, in that order, as views into its key bytes. */
+function ipValues(ipCounts: IpCounts, positions: Int32Array): Utf8Values {
+  const { keys, ends } = ipCounts;
+  const starts = new Uint32Array(positions.length);
+  const valueEnds = new Uint32Array(positions.length);
+  for (let i = 0; i < positions.length; i++) {
+    const k = positions[i]!;
+    starts[i] = k === 0 ? 0 : ends[k - 1]!;
+    valueEnds[i] = ends[k]!;
+  }
+  return { bytes: keys, starts, ends: valueEnds };
+}
+
+/** Strings (or nulls) as UTF-8 values. */
+function utf8Values(texts: readonly (string | null)[]): Utf8Values {
+  const encoded = texts.map((t) => (t === null ? null : Buffer.from(t, "utf8")));
+  const bytes = Buffer.concat(encoded.filter((b) => b !== null));
+  const starts = new Uint32Array(texts.length);
+  const ends = new Uint32Array(texts.length);
+  const nulls = new Uint8Array(texts.length);
+  let at = 0;
+  encoded.forEach((b, i) => {
+    starts[i] = at;
+    if (b === null) nulls[i] = 1;
+    else at += b.length;
+    ends[i] = at;
+  });
+  return { bytes, starts, ends, nulls };
+}
+
+function isUtf8(values: ColumnValues): values is Utf8Values {
+  return !ArrayBuffer.isView(values);
+}
+
+/** Value `i` of a column as a JS value: text, a number, an ISO date, or null. */
+export function valueAt(column: TableColumn, i: number): string | number | null {
+  const v = column.values;
+  if (isUtf8(v)) return v.nulls?.[i] === 1 ? null : utf8.decode(v.bytes.subarray(v.starts[i], v.ends[i]));
+  if (column.type === "DATE") return new Date(v[i]! * MS_PER_DAY).toISOString().slice(0, 10);
+  return v[i]!;
+}
+
+/** The table as row objects keyed by column name; for small tables, reports and tests. */
+export function tableRows(table: Table): Record<string, string | number | null>[] {
+  return Array.from({ length: table.rowCount }, (_, i) =>
+    Object.fromEntries(table.columns.map((c) => [c.name, valueAt(c, i)])),
+  );
 }

@@ -116,7 +116,7 @@ export function buildValidation(
     time: { min: agg.minTime, max: agg.maxTime },
     serverErrors: agg.serverErrors.offset.length,
     serverErrorsByHour: agg.errorsByHour,
-    distinctIps: agg.ipCounts.ip.length,
+    distinctIps: agg.ipCounts.ends.length,
     topIps,
     coverage: { ...coverage, proven: true },
     checks,

@@ -1,7 +1,8 @@
 import type { MapResult, RangeTask, SourceRef } from "../contracts";
 import type { ByteSource } from "../core/byte-source";
 import type { ObjectStore } from "../core/object-store";
-import { encodePartial, processRange } from "../core/partial";
+import { encodePartial } from "../core/partial-codec";
+import { processRange } from "../core/process-range";
 import { workKeys } from "./layout";
 import { readPlan } from "./read-plan";
 
@@ -18,6 +19,6 @@ export async function mapRange({ task, work, openSource }: MapStageInput): Promi
   const source = await openSource(plan.source);
   const partial = await processRange(source, plan, task.index);
   const partialKey = workKeys.partial(plan.runId, task.index);
-  await work.put(partialKey, encodePartial(partial), "application/gzip");
+  await work.put(partialKey, encodePartial(partial), "application/octet-stream");
   return { index: task.index, partialKey, rowsRead: partial.aggregate.rows.read };
 }

@@ -1,12 +1,12 @@
 import type { ReduceResult } from "../contracts";
-import { mergeAggregates } from "../core/aggregate";
 import { forEachConcurrently } from "../core/concurrency";
-import { assignLineNumbers, proveCoverage } from "../core/coverage";
 import type { ObjectStore } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
-import { decodePartial, type RangePartial } from "../core/partial";
-import { buildTables, TABLE_NAMES } from "../core/tables";
-import { buildValidation, type ValidationReport } from "../core/validation";
+import type { RangePartial } from "../core/partial";
+import { decodePartial } from "../core/partial-codec";
+import { reducePartials } from "../core/reduce";
+import { TABLE_NAMES } from "../core/tables";
+import type { ValidationReport } from "../core/validation";
 import { commitOutputs, type RunOutputs } from "./commit-outputs";
 import { workKeys } from "./layout";
 import { readPlan } from "./read-plan";
@@ -40,19 +40,10 @@ export async function reduceRun({
     const key = workKeys.partial(plan.runId, i);
     partials[i] = decodePartial(await work.get(key), `${work.name}/${key}`);
   });
-  const coverage = proveCoverage(plan, partials);
-  assignLineNumbers(partials);
-  const merged = mergeAggregates(partials.map((p) => p.aggregate));
-  const tables = buildTables(merged, plan.options.topN);
-  const validation = buildValidation(
-    plan,
-    merged,
-    coverage,
-    tables.top_ips.rows.map((r) => ({ ip: String(r.ip), count: Number(r.count) })),
-  );
+  const { merged, tables, validation } = reducePartials(plan, partials);
   const encoded = {} as RunOutputs["tables"];
   for (const name of TABLE_NAMES) {
-    encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rows.length };
+    encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rowCount };
   }
   const manifestKey = await commitOutputs(
     out,

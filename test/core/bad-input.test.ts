@@ -10,9 +10,11 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CorruptMode, DEFAULT_RUN_OPTIONS, type RunOptions } from "../../functions/contracts";
+import { ipCountList } from "../../functions/core/aggregate";
 import { memoryByteSource } from "../../functions/core/byte-source";
 import { CorruptRecordError, InputRejectedError } from "../../functions/core/errors";
 import { readHeader } from "../../functions/core/header";
+import { tableRows } from "../../functions/core/tables";
 import { runLocal } from "../../local/run-local";
 import { openDuck, sqlText } from "../helpers/duckdb";
 import { edgarCsvArb, renderCsv } from "../helpers/edgar-arbitraries";
@@ -158,7 +160,7 @@ describe("headers the planner accepts", () => {
     // Assess
     expect(r.plan.ranges).toEqual([]);
     expect(r.merged.rows).toEqual({ read: 0, ok: 0, corrupt: 0, sampledOut: 0, blank: 0 });
-    for (const t of Object.values(r.tables)) expect(t.rows).toEqual([]);
+    for (const t of Object.values(r.tables)) expect(tableRows(t)).toEqual([]);
   });
 
   it("header only, through the local pipeline: status pass, 0 rows, four empty Parquet tables", async () => {
@@ -302,7 +304,7 @@ describe.each(CORRUPT)("a record with reason $reason", ({ reason, line }) => {
       reason,
       raw: new TextDecoder("utf-8", { ignoreBOM: true }).decode(line),
     });
-    expect(merged.ipCounts).toEqual({ ip: ["a", "b"], count: [1, 1] });
+    expect(ipCountList(merged.ipCounts)).toEqual({ ip: ["a", "b"], count: [1, 1] });
     expect(merged.serverErrors.offset).toHaveLength(1);
   });
 
@@ -312,7 +314,7 @@ describe.each(CORRUPT)("a record with reason $reason", ({ reason, line }) => {
     expect(merged.rows).toEqual({ read: 3, ok: 2, corrupt: 1, sampledOut: 0, blank: 1 });
     expect(merged.corruptByReason).toEqual({ [reason]: 1 });
     expect(merged.quarantine).toEqual([]);
-    expect(merged.ipCounts).toEqual({ ip: ["a", "b"], count: [1, 1] });
+    expect(ipCountList(merged.ipCounts)).toEqual({ ip: ["a", "b"], count: [1, 1] });
   });
 
   it.each([undefined, 7])(
@@ -351,7 +353,7 @@ describe("optional fields", () => {
     expect(merged.invalidByColumn).toMatchObject({ cik: 2, size: 1, zone: 1, idx: 0 });
     expect(Object.values(merged.invalidByColumn).reduce((a, b) => a + b)).toBe(4);
     expect(merged.missingByColumn).toMatchObject({ cik: 1, size: 1, browser: 4, extention: 1 });
-    expect(tables.server_errors.rows).toEqual([
+    expect(tableRows(tables.server_errors)).toEqual([
       { date: "2017-06-30", time: "00:00:00", extention: "-index.htm", code: 503 },
       { date: "2017-06-30", time: "00:00:00", extention: null, code: 500 },
     ]);

@@ -5,11 +5,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Aggregate, emptyAggregate, mergeAggregates } from "../../functions/core/aggregate";
-import { decodePartial, encodePartial } from "../../functions/core/partial";
+import { type Aggregate, emptyAggregate, ipCountList, mergeAggregates } from "../../functions/core/aggregate";
+import { decodePartial, encodePartial } from "../../functions/core/partial-codec";
 import { edgarCsvArb } from "../helpers/edgar-arbitraries";
 import { heavyProperty } from "../helpers/property";
 import { runCore } from "../helpers/run-core";
+import { compareUtf8, ipCountsOf } from "../helpers/tables";
 
 const SEED = 8_675_309;
 
@@ -56,8 +57,8 @@ describe("mergeAggregates", () => {
   it("is associative: merging merged groups, in any tree shape, equals merging all at once", async () => {
     await fc.assert(
       fc.asyncProperty(input, async ({ csv, rangeBytes, keys }) => {
-        // Prepare
-        const parts = (await partialsOf(csv, rangeBytes)).map((p) => p.aggregate);
+        // Prepare: canonical leaves (a range's own ip counts are in hash-table order)
+        const parts = (await partialsOf(csv, rangeBytes)).map((p) => mergeAggregates([p.aggregate]));
         const all = mergeAggregates(parts);
 
         // Act: a random split in two, and a random binary tree of pairwise merges
@@ -81,11 +82,19 @@ describe("mergeAggregates", () => {
     );
   });
 
-  it("has emptyAggregate() as identity, and merging one aggregate gives it back", async () => {
+  it("has emptyAggregate() as identity, and merging one aggregate gives it back, ip counts sorted", async () => {
     expect(mergeAggregates([])).toEqual(emptyAggregate());
     await fc.assert(
       fc.asyncProperty(input, async ({ csv, rangeBytes }) => {
-        for (const { aggregate: a } of await partialsOf(csv, rangeBytes)) {
+        for (const { aggregate: range } of await partialsOf(csv, rangeBytes)) {
+          const a = mergeAggregates([range]);
+          const byIp = (x: Aggregate) => {
+            const { ip, count } = ipCountList(x.ipCounts);
+            return new Map(ip.map((k, i) => [k, count[i]]));
+          };
+          expect(byIp(a)).toEqual(byIp(range));
+          expect(ipCountList(a.ipCounts).ip).toEqual([...byIp(range).keys()].sort(compareUtf8));
+          expect({ ...a, ipCounts: null }).toEqual({ ...range, ipCounts: null });
           expect(mergeAggregates([a])).toEqual(a);
           expect(mergeAggregates([a, emptyAggregate()])).toEqual(a);
           expect(mergeAggregates([emptyAggregate(), a, emptyAggregate()])).toEqual(a);
@@ -135,7 +144,7 @@ describe("mergeAggregates", () => {
       extention: [null],
       code: [503],
     };
-    early.ipCounts = { ip: ["b"], count: [1] };
+    early.ipCounts = ipCountsOf(["b"], [1]);
     early.minDate = "2017-06-30";
     early.maxDate = "2017-06-30";
     const late = emptyAggregate();
@@ -148,7 +157,7 @@ describe("mergeAggregates", () => {
       extention: [".txt", "日本"],
       code: [500, 599],
     };
-    late.ipCounts = { ip: ["a", "b"], count: [2, 1] };
+    late.ipCounts = ipCountsOf(["a", "b"], [2, 1]);
     late.minDate = "2017-07-01";
     late.maxDate = "2017-07-01";
 
@@ -161,7 +170,7 @@ describe("mergeAggregates", () => {
     expect(m.errorsByHour[4]).toBe(3);
     expect(m.serverErrors.offset).toEqual([100, 500, 900]);
     expect(m.serverErrors.extention).toEqual([null, ".txt", "日本"]);
-    expect(m.ipCounts).toEqual({ ip: ["a", "b"], count: [2, 2] });
+    expect(ipCountList(m.ipCounts)).toEqual({ ip: ["a", "b"], count: [2, 2] });
     expect([m.minDate, m.maxDate]).toEqual(["2017-06-30", "2017-07-01"]);
   });
 });

@@ -9,10 +9,11 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { encodeParquet } from "../../functions/core/parquet";
-import type { Table } from "../../functions/core/tables";
+import type { ColumnType } from "../../functions/core/tables";
 import { runLocal } from "../../local/run-local";
 import { type Duck, openDuck, sqlText } from "../helpers/duckdb";
 import { csvLine, EDGAR_HEADER, edgarRow } from "../helpers/edgar-csv";
+import { tableFromRows } from "../helpers/tables";
 
 let duck: Duck;
 let tmp: string;
@@ -27,10 +28,20 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+type Columns = readonly { name: string; type: ColumnType; optional?: boolean }[];
+interface RowTable {
+  name: string;
+  columns: Columns;
+  rows: Record<string, string | number | null>[];
+}
+
 /** Writes the table's Parquet bytes to a temp file and returns a SQL literal of its path. */
-async function written(table: Table, rowGroupRows?: number): Promise<string> {
+async function written(table: RowTable, rowGroupRows?: number): Promise<string> {
   const path = join(tmp, `t${fileNo++}.parquet`);
-  await writeFile(path, await encodeParquet(table, rowGroupRows));
+  await writeFile(
+    path,
+    await encodeParquet(tableFromRows(table.name, table.columns, table.rows), rowGroupRows),
+  );
   return sqlText(path);
 }
 
@@ -39,7 +50,7 @@ async function describeTypes(file: string): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((r) => [r.column_name, r.column_type]));
 }
 
-const ALL_TYPES: Table["columns"] = [
+const ALL_TYPES: Columns = [
   { name: "day", type: "DATE" },
   { name: "label", type: "UTF8" },
   { name: "note", type: "UTF8", optional: true },

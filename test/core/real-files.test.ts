@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { tableRows } from "../../functions/core/tables";
 import { runLocal } from "../../local/run-local";
 import { type Duck, edgarCsvRelation, openDuck, sqlText } from "../helpers/duckdb";
 import { runCore } from "../helpers/run-core";
@@ -189,12 +190,12 @@ describe.skipIf(!exists)("real EDGAR log files against DuckDB", () => {
           sampledOut: 0,
         });
         expect(merged.invalidByColumn.cik).toBe(golden.invalidCik);
-        expect(tables.server_errors.rows).toEqual(golden.serverErrors);
-        expect(tables.errors_by_hour.rows).toEqual(golden.errorsByHour);
-        expect(tables.top_ips.rows).toEqual(
+        expect(tableRows(tables.server_errors)).toEqual(golden.serverErrors);
+        expect(tableRows(tables.errors_by_hour)).toEqual(golden.errorsByHour);
+        expect(tableRows(tables.top_ips)).toEqual(
           golden.ipCounts.slice(0, 20).map((r, i) => ({ rank: i + 1, ...r })),
         );
-        expect(tables.ip_counts.rows).toEqual(golden.ipCounts);
+        expect(tableRows(tables.ip_counts)).toEqual(golden.ipCounts);
       },
     );
   });

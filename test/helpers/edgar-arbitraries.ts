@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { csvField, EDGAR_COLUMNS, type EdgarColumn, type EdgarRow, utf8 } from "./edgar-csv";
+import { compareUtf8 } from "./tables";
 
 export type CorruptReasonName =
   | "column_count"
@@ -426,7 +427,7 @@ export function expectedAggregate(lines: readonly ModelLine[]): ExpectedAggregat
       e.errorsByHour[Number.parseInt(time.slice(0, 2), 10)]!++;
     }
   }
-  const sortedIps = [...ips.keys()].sort();
+  const sortedIps = [...ips.keys()].sort(compareUtf8);
   e.ipCounts = { ip: sortedIps, count: sortedIps.map((ip) => ips.get(ip)!) };
   dates.sort();
   times.sort();

@@ -14,8 +14,9 @@ import { type Aggregate, mergeAggregates } from "../../functions/core/aggregate"
 import { memoryByteSource } from "../../functions/core/byte-source";
 import { assignLineNumbers, type CoverageProof, proveCoverage } from "../../functions/core/coverage";
 import { readHeader } from "../../functions/core/header";
-import { processRange, type RangePartial } from "../../functions/core/partial";
+import type { RangePartial } from "../../functions/core/partial";
 import { planRanges } from "../../functions/core/plan";
+import { processRange } from "../../functions/core/process-range";
 import { buildTables, type Table, type TableName } from "../../functions/core/tables";
 
 export interface CoreRunInput {

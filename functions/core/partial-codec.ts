@@ -1,0 +1,134 @@
+/**
+ * A partial's wire form: a small self-describing binary layout, fast to write and to read
+ * (typed-array views, no parsing of the bulky columns), uncompressed.
+ *
+ *   bytes 0-7    magic "EDGARPRT"
+ *   bytes 8-11   version (uint32 LE), PARTIAL_VERSION
+ *   bytes 12-15  length H of the header (uint32 LE)
+ *   16 .. 16+H   the header: UTF-8 JSON of the partial with `aggregate.ipCounts` left out, plus
+ *                `sections`: [{ name, type, length }] in the order they follow
+ *   then         each section's bytes, every section starting at a multiple of 8
+ *
+ * Sections: `ipKeys` (u8, the keys' bytes back to back), `ipEnds` (u32, each key's end),
+ * `ipCounts` (u32, or f64 when a count exceeds 2^32 - 1), all little-endian.
+ */
+import type { Aggregate, IpCounts } from "./aggregate";
+import { ContractError } from "./errors";
+import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial } from "./partial";
+
+const MAGIC = "EDGARPRT";
+const PREFIX_BYTES = 16;
+
+type SectionType = "u8" | "u32" | "f64";
+interface Section {
+  readonly name: "ipKeys" | "ipEnds" | "ipCounts";
+  readonly type: SectionType;
+  readonly length: number;
+}
+const WIDTH: Record<SectionType, number> = { u8: 1, u32: 4, f64: 8 };
+
+type HeaderDoc = Omit<RangePartial, "aggregate"> & {
+  readonly aggregate: Omit<Aggregate, "ipCounts">;
+  readonly sections: readonly Section[];
+};
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+export function encodePartial(partial: RangePartial): Uint8Array {
+  const { ipCounts, ...aggregate } = partial.aggregate;
+  const countsFit32 = ipCounts.counts.every((c) => c <= 0xffff_ffff);
+  const arrays: [Section["name"], SectionType, ArrayBufferView][] = [
+    ["ipKeys", "u8", ipCounts.keys],
+    ["ipEnds", "u32", ipCounts.ends],
+    [
+      "ipCounts",
+      countsFit32 ? "u32" : "f64",
+      countsFit32 ? Uint32Array.from(ipCounts.counts) : ipCounts.counts,
+    ],
+  ];
+  const doc: HeaderDoc = {
+    ...partial,
+    aggregate,
+    sections: arrays.map(([name, type, a]) => ({ name, type, length: a.byteLength / WIDTH[type] })),
+  };
+  const header = Buffer.from(JSON.stringify(doc), "utf8");
+  let size = align8(PREFIX_BYTES + header.length);
+  for (const [, , a] of arrays) size += align8(a.byteLength);
+  const out = Buffer.alloc(size);
+  out.write(MAGIC, 0, "latin1");
+  out.writeUInt32LE(PARTIAL_VERSION, 8);
+  out.writeUInt32LE(header.length, 12);
+  header.copy(out, PREFIX_BYTES);
+  let at = align8(PREFIX_BYTES + header.length);
+  for (const [, , a] of arrays) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += align8(a.byteLength);
+  }
+  return out;
+}
+
+export function decodePartial(bytes: Uint8Array, where: string): RangePartial {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < PREFIX_BYTES || b.toString("latin1", 0, 8) !== MAGIC) {
+    throw new ContractError(
+      `partial ${where} is not an edgar-etl partial (no ${MAGIC} magic); it was written by another program or is damaged: rerun the execution`,
+    );
+  }
+  const version = b.readUInt32LE(8);
+  if (version !== PARTIAL_VERSION) {
+    throw new ContractError(
+      `partial ${where} has version ${version}; this reducer reads ${PARTIAL_FORMAT} version ${PARTIAL_VERSION}: rerun the whole execution with one deployed version`,
+    );
+  }
+  const headerEnd = PREFIX_BYTES + b.readUInt32LE(12);
+  let doc: HeaderDoc;
+  try {
+    doc = JSON.parse(b.toString("utf8", PREFIX_BYTES, headerEnd)) as HeaderDoc;
+  } catch (e) {
+    throw new ContractError(
+      `partial ${where} has a damaged header (${(e as Error).message}): rerun the execution`,
+    );
+  }
+  if (doc.format !== PARTIAL_FORMAT || doc.version !== PARTIAL_VERSION) {
+    throw new ContractError(
+      `partial ${where} has format ${JSON.stringify(doc.format)} version ${JSON.stringify(doc.version)}; this reducer reads ${PARTIAL_FORMAT} version ${PARTIAL_VERSION}`,
+    );
+  }
+  const views = new Map<Section["name"], ArrayBufferView>();
+  let at = align8(headerEnd);
+  for (const s of doc.sections) {
+    const byteLength = s.length * WIDTH[s.type];
+    if (at + byteLength > b.length) {
+      throw new ContractError(
+        `partial ${where} is truncated: section ${s.name} needs bytes up to ${at + byteLength}, the object has ${b.length}: rerun the execution`,
+      );
+    }
+    views.set(s.name, view(b, at, s.type, s.length));
+    at += align8(byteLength);
+  }
+  const keys = views.get("ipKeys");
+  const ends = views.get("ipEnds");
+  const counts = views.get("ipCounts");
+  if (!(keys instanceof Uint8Array) || !(ends instanceof Uint32Array) || counts === undefined) {
+    throw new ContractError(`partial ${where} lacks its ip sections: rerun the execution`);
+  }
+  const ipCounts: IpCounts = {
+    keys,
+    ends,
+    counts: counts instanceof Float64Array ? counts : Float64Array.from(counts as Uint32Array),
+  };
+  const { sections: _, aggregate, ...rest } = doc;
+  return { ...rest, aggregate: { ...aggregate, ipCounts } };
+}
+
+/** A typed view of `length` elements at byte `at`; copied when `at` is not aligned in memory. */
+function view(b: Buffer, at: number, type: SectionType, length: number): ArrayBufferView {
+  const byteOffset = b.byteOffset + at;
+  const width = WIDTH[type];
+  const aligned = byteOffset % width === 0;
+  const source = aligned ? b.buffer : b.buffer.slice(byteOffset, byteOffset + length * width);
+  const offset = aligned ? byteOffset : 0;
+  if (type === "u8") return new Uint8Array(source, offset, length);
+  if (type === "u32") return new Uint32Array(source, offset, length);
+  return new Float64Array(source, offset, length);
+}

@@ -1,0 +1,66 @@
+/**
+ * Parses one range of a plan into its partial: frames its lines (range-scanner.ts) and types
+ * and counts each (record-aggregator.ts).
+ */
+import type { Plan } from "../contracts";
+import type { ByteSource } from "./byte-source";
+import { CorruptRecordError } from "./errors";
+import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial } from "./partial";
+import { scanRange } from "./range-scanner";
+import { RecordAggregator } from "./record-aggregator";
+
+/** Parses every record of range `index` of the plan into its partial. */
+export async function processRange(source: ByteSource, plan: Plan, index: number): Promise<RangePartial> {
+  const range = plan.ranges[index];
+  if (range === undefined) {
+    throw new RangeError(`range ${index} is not in plan ${plan.runId} (it has ${plan.ranges.length} ranges)`);
+  }
+  const aggregator = new RecordAggregator({
+    header: plan.header,
+    mode: plan.options.mode,
+    sample: plan.options.sample,
+    maxRecordBytes: plan.options.maxRecordBytes,
+    quarantineLimit: plan.options.quarantineLimitPerRange,
+  });
+  let bounds: { firstRecordAt: number; endedAt: number };
+  try {
+    bounds = await scanRange(
+      source,
+      range,
+      plan.header.dataStart,
+      plan.options.maxRecordBytes,
+      (b, s, e, o, full) => aggregator.line(b, s, e, o, full),
+    );
+  } catch (e) {
+    if (e instanceof CorruptRecordError) {
+      const line = await lineNumberAt(source, e.offset);
+      throw new CorruptRecordError(
+        `${source.name}: corrupt record at byte ${e.offset}, line ${line}: ${e.message.replace(/^corrupt record at byte \d+: /, "")}; fix the input, or run with mode permissive (quarantine) or dropmalformed`,
+        e.offset,
+        e.reason,
+      );
+    }
+    throw e;
+  }
+  return {
+    format: PARTIAL_FORMAT,
+    version: PARTIAL_VERSION,
+    runId: plan.runId,
+    index,
+    start: range.start,
+    end: range.end,
+    firstRecordAt: bounds.firstRecordAt,
+    endedAt: bounds.endedAt,
+    lines: aggregator.lineCount,
+    aggregate: aggregator.result(),
+  };
+}
+
+/** 1-based line number of the line starting at `offset` (counts LFs before it). */
+export async function lineNumberAt(source: ByteSource, offset: number): Promise<number> {
+  let lines = 1;
+  for await (const chunk of source.stream(0, offset)) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  return lines;
+}
