@@ -60,7 +60,12 @@ export async function openS3ByteSource(
   };
 }
 
-function describeS3Failure(e: unknown, name: string, etag: string | undefined): Error {
+/**
+ * S3's answers, as the product's errors. A missing key is 404 only to a caller allowed
+ * s3:ListBucket; to one without it (the pipeline's functions may only read objects) S3 answers
+ * 403, so a 403 names both possibilities.
+ */
+export function describeS3Failure(e: unknown, name: string, etag: string | undefined): Error {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = err.$metadata?.httpStatusCode;
   if (status === 412 || err.name === "PreconditionFailed") {
@@ -70,6 +75,11 @@ function describeS3Failure(e: unknown, name: string, etag: string | undefined): 
   }
   if (status === 404 || err.name === "NoSuchKey" || err.name === "NotFound") {
     return new InputRejectedError(`${name} does not exist; check the bucket and key`);
+  }
+  if (status === 403 || err.name === "AccessDenied" || err.name === "Forbidden") {
+    return new InputRejectedError(
+      `${name} does not exist, or this function may not read it (S3 answers 403 for a missing key to a caller without s3:ListBucket); check the bucket and key, that the key is under the stack's inputPrefix, and the bucket's policy and KMS key`,
+    );
   }
   return e instanceof Error ? e : new Error(String(e));
 }

@@ -6,11 +6,13 @@ import { s3ObjectStore } from "../adapters/s3-object-store";
 import { readLambdaConfig } from "../config";
 import type { MapResult, RangeTask } from "../contracts";
 import { ConfigError } from "../core/errors";
+import { countingByteSource, elapsedMs, stageTelemetry } from "../observability";
 import { mapRange } from "../stages/map-stage";
 
 const config = readLambdaConfig();
 const s3 = createS3Client();
 const work = s3ObjectStore(s3, config.workBucket);
+const telemetry = stageTelemetry("map");
 
 export async function handler(event: RangeTask): Promise<MapResult> {
   if (event?.version !== 1 || typeof event.planKey !== "string" || !Number.isInteger(event.index)) {
@@ -18,17 +20,30 @@ export async function handler(event: RangeTask): Promise<MapResult> {
       `map input must be a RangeTask {"version":1,"runId","planKey","index"}; got ${JSON.stringify(event)}`,
     );
   }
-  return mapRange({
-    task: event,
-    work,
-    openSource: async (source) => {
-      if (source.bucket === undefined) throw new ConfigError(`plan ${event.planKey} has no source bucket`);
-      return openS3ByteSource(s3, {
-        bucket: source.bucket,
-        key: source.key,
-        etag: source.etag,
-        size: source.size,
-      });
-    },
-  });
+  const started = performance.now();
+  const fields = { runId: event.runId, rangeIndex: event.index };
+  const bytesRead = { total: 0 };
+  const result = await telemetry.observe("range failed", fields, () =>
+    mapRange({
+      task: event,
+      work,
+      openSource: async (source) => {
+        if (source.bucket === undefined) throw new ConfigError(`plan ${event.planKey} has no source bucket`);
+        const object = await openS3ByteSource(s3, {
+          bucket: source.bucket,
+          key: source.key,
+          etag: source.etag,
+          size: source.size,
+        });
+        return countingByteSource(object, bytesRead);
+      },
+    }),
+  );
+  const ms = elapsedMs(started);
+  telemetry.report(
+    "range mapped",
+    { ...fields, bytes: bytesRead.total, rows: result.rowsRead, ms },
+    { RangeSeconds: ms / 1000, RangeBytes: bytesRead.total, RangeRowsRead: result.rowsRead },
+  );
+  return result;
 }

@@ -7,6 +7,7 @@ import { readLambdaConfig } from "../config";
 import type { ArchiveRef, PlanResult } from "../contracts";
 import { ConfigError } from "../core/errors";
 import { type RunOverrides, resolveRunOptions } from "../core/run-options";
+import { elapsedMs, stageTelemetry } from "../observability";
 import { planRun } from "../stages/plan-stage";
 
 export interface PlanEvent extends RunOverrides {
@@ -21,6 +22,7 @@ export interface PlanEvent extends RunOverrides {
 const config = readLambdaConfig();
 const s3 = createS3Client();
 const work = s3ObjectStore(s3, config.workBucket);
+const telemetry = stageTelemetry("plan");
 
 export async function handler(event: PlanEvent): Promise<PlanResult> {
   for (const field of ["runId", "bucket", "key"] as const) {
@@ -41,14 +43,25 @@ export async function handler(event: PlanEvent): Promise<PlanResult> {
       `plan input's "archive" must be the inflate stage's {"format","bucket","key","size","member"}; got ${JSON.stringify(archive)}`,
     );
   }
-  const options = resolveRunOptions(event, config.runDefaults);
-  const source = await openS3ByteSource(s3, { bucket: event.bucket, key: event.key });
-  return planRun({
-    runId: event.runId,
-    source,
-    location: { bucket: event.bucket, key: event.key, etag: source.etag },
-    archive,
-    options,
-    work,
+  const started = performance.now();
+  const fields = { runId: event.runId, key: event.key };
+  const plan = await telemetry.observe("plan failed", fields, async () => {
+    const options = resolveRunOptions(event, config.runDefaults);
+    const source = await openS3ByteSource(s3, { bucket: event.bucket, key: event.key });
+    return planRun({
+      runId: event.runId,
+      source,
+      location: { bucket: event.bucket, key: event.key, etag: source.etag },
+      archive,
+      options,
+      work,
+    });
   });
+  const ms = elapsedMs(started);
+  telemetry.report(
+    "object planned",
+    { ...fields, bytes: plan.sourceBytes, ranges: plan.rangeCount, ms },
+    { PlanSeconds: ms / 1000, SourceBytes: plan.sourceBytes, Ranges: plan.rangeCount },
+  );
+  return plan;
 }

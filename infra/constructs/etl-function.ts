@@ -4,13 +4,14 @@
  * retention, X-Ray tracing, JSON logs.
  */
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { METRICS_NAMESPACE_ENV } from "../../functions/observability";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -26,6 +27,8 @@ export interface EtlFunctionProps {
   readonly logRetentionDays?: number;
   /** @default - none */
   readonly environment?: Readonly<Record<string, string>>;
+  /** The CloudWatch namespace of the function's metrics. @default - the stack's name */
+  readonly metricsNamespace?: string;
   /** Where failed asynchronous invocations go after Lambda's retries. @default - dropped */
   readonly deadLetterQueue?: sqs.IQueue;
 }
@@ -65,7 +68,13 @@ export class EtlFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       deadLetterQueue: props.deadLetterQueue,
-      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      // No --enable-source-maps: measured on the map bundle it adds ~90 ms to every cold start
+      // (141 -> 230 ms to load) and makes each error's stack ~9x slower to format; keepNames
+      // leaves the error and function names readable without it.
+      environment: {
+        ...props.environment,
+        [METRICS_NAMESPACE_ENV]: props.metricsNamespace ?? Stack.of(this).stackName,
+      },
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.CJS,
@@ -76,8 +85,6 @@ export class EtlFunction extends Construct {
         minify: true,
         // Error class names (ConfigError, InputRejectedError…) are what Step Functions shows as the error.
         keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
         tsconfig: `${PROJECT_ROOT}infra/tsconfig.bundle.json`,
       },
     });

@@ -2,9 +2,10 @@
  * Alarms to one SNS topic: failed and timed-out executions (including DataChecksFailed, and each
  * object of a backfill), Lambda errors and throttles per function, and dead-lettered uploads.
  */
-import { Duration, Validations } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
@@ -33,6 +34,28 @@ export class PipelineAlarms extends Construct {
       reason:
         "Alarm notifications carry metric names only; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer key would cost without protecting any data",
     });
+    // A topic policy replaces SNS's default one, and enforceSSL writes one holding only its Deny:
+    // without this Allow, CloudWatch could not publish and no alarm would ever notify.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowCloudWatchAlarms",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            "aws:SourceArn": stack.formatArn({
+              service: "cloudwatch",
+              resource: "alarm",
+              resourceName: "*",
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+          StringEquals: { "aws:SourceAccount": stack.account },
+        },
+      }),
+    );
     if (props.email !== undefined)
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 

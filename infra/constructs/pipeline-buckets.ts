@@ -15,6 +15,8 @@ import { Construct } from "constructs";
 
 /** Every work key a run writes starts with it (functions/stages/layout.ts `workKeys`). */
 export const WORK_RUNS_PREFIX = "runs/";
+/** Where the Athena workgroup writes query results in the work bucket. */
+export const ATHENA_RESULTS_PREFIX = "athena-results/";
 
 export interface PipelineBucketsProps {
   /** Import this bucket instead of creating one; its owner turns on EventBridge notifications. @default - created */
@@ -23,7 +25,7 @@ export interface PipelineBucketsProps {
   readonly inputBucketKmsKeyArn?: string;
   /** Import this bucket instead of creating one. @default - created */
   readonly outputBucketName?: string;
-  /** @default 7 */
+  /** At least the 14 days Step Functions allows a redrive in, so a redriven run finds its work. @default 14 */
   readonly workRetentionDays?: number;
   /** @default 90 */
   readonly accessLogRetentionDays?: number;
@@ -71,7 +73,12 @@ export class PipelineBuckets extends Construct {
         versioned: true,
         lifecycleRules: [
           abortUploads,
-          { id: "ExpireOldVersions", noncurrentVersionExpiration: Duration.days(30) },
+          // A delete leaves a marker; once its old versions expire, the lone marker goes too.
+          {
+            id: "ExpireOldVersions",
+            noncurrentVersionExpiration: Duration.days(30),
+            expiredObjectDeleteMarker: true,
+          },
         ],
       });
       // Set on the L1 bucket: the L2 `eventBridgeEnabled` deploys a custom-resource Lambda to do it.
@@ -95,7 +102,11 @@ export class PipelineBuckets extends Construct {
             versioned: true,
             lifecycleRules: [
               abortUploads,
-              { id: "ExpireReplacedOutputs", noncurrentVersionExpiration: Duration.days(30) },
+              {
+                id: "ExpireReplacedOutputs",
+                noncurrentVersionExpiration: Duration.days(30),
+                expiredObjectDeleteMarker: true,
+              },
             ],
           })
         : s3.Bucket.fromBucketName(this, "Output", props.outputBucketName);
@@ -107,8 +118,9 @@ export class PipelineBuckets extends Construct {
         {
           id: "ExpireRuns",
           prefix: WORK_RUNS_PREFIX,
-          expiration: Duration.days(props.workRetentionDays ?? 7),
+          expiration: Duration.days(props.workRetentionDays ?? 14),
         },
+        { id: "ExpireQueryResults", prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(30) },
       ],
     });
   }
