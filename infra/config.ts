@@ -31,6 +31,12 @@ export const DEFAULT_FUNCTION_SIZING: Readonly<Record<FunctionRole, FunctionSizi
   reduce: { memoryMb: 3008, timeoutSeconds: 900 },
 };
 
+/**
+ * Step Functions redrives a failed execution for up to 14 days after it ended; a redriven run
+ * reads its plan, tasks and partials again, so work files must live at least that long.
+ */
+export const REDRIVE_WINDOW_DAYS = 14;
+
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -49,7 +55,7 @@ export interface DeployConfig {
   readonly outputBucketName: string | undefined;
   /** Where tables and `_runs/` go in the output bucket: "" or ending in "/". @default "" */
   readonly outputPrefix: string;
-  /** Days before a run's work files (`runs/`) expire. @default 7 */
+  /** Days before a run's work files (`runs/`) expire; at least REDRIVE_WINDOW_DAYS. @default 14 */
   readonly workRetentionDays: number;
   /** Days before S3 server access logs expire. @default 90 */
   readonly accessLogRetentionDays: number;
@@ -128,7 +134,7 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     inputPrefix: read.keyPrefix("inputPrefix", "incoming/"),
     outputBucketName: read.optionalString("outputBucketName", BUCKET_NAME, "my-edgar-tables"),
     outputPrefix: read.keyPrefix("outputPrefix", ""),
-    workRetentionDays: read.wholeNumber("workRetentionDays", 7, 1, 3650),
+    workRetentionDays: read.wholeNumber("workRetentionDays", REDRIVE_WINDOW_DAYS, REDRIVE_WINDOW_DAYS, 3650),
     accessLogRetentionDays: read.wholeNumber("accessLogRetentionDays", 90, 1, 3650),
     runDefaults: read.runDefaults(),
     maxConcurrency: read.wholeNumber("maxConcurrency", 100, 1, 10_000),

@@ -9,7 +9,10 @@ import type { DeployConfig } from "./config";
 import { EtlFunction } from "./constructs/etl-function";
 import { PipelineAlarms } from "./constructs/pipeline-alarms";
 import { PipelineBuckets } from "./constructs/pipeline-buckets";
+import { PipelineCatalog } from "./constructs/pipeline-catalog";
+import { PipelineDashboard } from "./constructs/pipeline-dashboard";
 import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
+import { RANGE_RESULTS_KEYS } from "./constructs/pipeline-tasks";
 import { UploadTrigger } from "./constructs/upload-trigger";
 import { pipelineEnvironment } from "./lambda-environment";
 import { grantListing, grantObjects } from "./s3-access";
@@ -28,6 +31,8 @@ export class PipelineStack extends Stack {
   readonly pipeline: PipelineStateMachine;
   readonly trigger: UploadTrigger;
   readonly alarms: PipelineAlarms;
+  readonly dashboard: PipelineDashboard;
+  readonly catalog: PipelineCatalog;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -77,6 +82,15 @@ export class PipelineStack extends Stack {
       [WORK_PLANS, WORK_PARTIALS],
       "reads the plan and every partial",
     );
+    // After a failed range Map it reads the Map's results for the first failed range's error.
+    grantObjects(
+      reduce,
+      work,
+      ["s3:GetObject"],
+      [RANGE_RESULTS_KEYS],
+      "reads the range Map's results (FAILED_<n>.json) to report the first failed range's error",
+    );
+    grantListing(reduce, work, RANGE_RESULTS_KEYS.replace(/\*$/, ""));
     // It replaces a source's previous output: lists and deletes under the output prefix.
     grantListing(reduce, output, config.outputPrefix);
     grantObjects(
@@ -117,11 +131,28 @@ export class PipelineStack extends Stack {
       email: config.alarmEmail,
     });
 
+    this.dashboard = new PipelineDashboard(this, "Dashboard", {
+      dashboardName: this.stackName,
+      stateMachine: this.pipeline.stateMachine,
+      functions: { Trigger: this.trigger.function.function, Plan: plan, Map: map, Reduce: reduce },
+      metricsNamespace: this.stackName,
+    });
+    this.catalog = new PipelineCatalog(this, "Catalog", {
+      databaseName: this.stackName.toLowerCase().replace(/-/g, "_"),
+      workGroupName: this.stackName,
+      outputBucket: output,
+      outputPrefix: config.outputPrefix,
+      workBucket: work,
+    });
+
     new CfnOutput(this, "StateMachineArn", { value: this.pipeline.stateMachine.stateMachineArn });
     new CfnOutput(this, "InputBucketName", { value: input.bucketName });
     new CfnOutput(this, "OutputLocation", { value: `s3://${output.bucketName}/${config.outputPrefix}` });
     new CfnOutput(this, "WorkBucketName", { value: work.bucketName });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
     new CfnOutput(this, "UploadRuleName", { value: this.trigger.rule.ruleName });
+    new CfnOutput(this, "DashboardName", { value: this.stackName });
+    new CfnOutput(this, "GlueDatabase", { value: this.catalog.database.ref });
+    new CfnOutput(this, "AthenaWorkGroup", { value: this.catalog.workGroup.ref });
   }
 }

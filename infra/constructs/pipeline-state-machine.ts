@@ -25,6 +25,16 @@ import { Construct } from "constructs";
 import { workKeys } from "../../functions/stages/layout";
 import { PIPELINE_INPUT_SUFFIXES } from "../../functions/trigger/object-created";
 import { acknowledgeGeneratedPolicy, acknowledgeWildcardResources } from "../nag";
+import { WORK_RUNS_PREFIX } from "./pipeline-buckets";
+import {
+  BACKFILL_RESULTS_PREFIX,
+  RANGE_RESULTS_KEYS,
+  retryChildRunTask,
+  retryLambdaTask,
+  retryMapIo,
+  StartOwnExecution,
+  WorkResultWriter,
+} from "./pipeline-tasks";
 
 export interface PipelineStateMachineProps {
   /** Fixed, so the `{bucket, prefix}` flow can name this state machine in its own definition. */
@@ -47,30 +57,6 @@ export interface PipelineStateMachineProps {
   /** @default 30 */
   readonly logRetentionDays?: number;
 }
-
-/** Lambda's transient service failures: retried with capped, jittered exponential backoff. */
-const LAMBDA_SERVICE_ERRORS = [
-  "Lambda.ClientExecutionTimeoutException",
-  "Lambda.ServiceException",
-  "Lambda.AWSLambdaException",
-  "Lambda.SdkClientException",
-];
-
-/**
- * Throttling lasts as long as the account's concurrency is taken (many runs at once), so it is
- * waited out longer: up to 12 attempts, 2 minutes apart at most, about 20 minutes in all.
- */
-const LAMBDA_THROTTLED = "Lambda.TooManyRequestsException";
-
-/**
- * Starting a child execution: throttling and the open-executions quota are transient. Error
- * names follow the service integration's `<Service>.<Java SDK exception>` convention.
- */
-const START_EXECUTION_TRANSIENT_ERRORS = [
-  "StepFunctions.ExecutionLimitExceededException",
-  "StepFunctions.AWSStepFunctionsException",
-  "StepFunctions.SdkClientException",
-];
 
 export class PipelineStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -96,7 +82,13 @@ export class PipelineStateMachine extends Construct {
 
     // The execution name becomes the runId: every key the run writes is under runs/<runId>/.
     const startRun = new sfn.Pass(this, "StartRun", {
-      parameters: { runId: sfn.JsonPath.stringAt("$$.Execution.Name") },
+      parameters: {
+        runId: sfn.JsonPath.stringAt("$$.Execution.Name"),
+        mapResultsPrefix: sfn.JsonPath.format(
+          `${WORK_RUNS_PREFIX}{}/map-run`,
+          sfn.JsonPath.stringAt("$$.Execution.Name"),
+        ),
+      },
       resultPath: "$.run",
     });
     const plan = lambdaStep(this, "Plan", props.planFunction, {
@@ -115,24 +107,36 @@ export class PipelineStateMachine extends Construct {
     }).addCatch(runFailed, catchInto);
 
     // Up to 10,000 range tasks (~100 bytes each) exceed the 256 KiB state payload limit, so the
-    // plan writes them to S3 and the ItemReader streams them. Results are discarded: each mapper
-    // writes its partial to a key the reducer derives from (runId, index).
+    // plan writes them to S3 and the ItemReader streams them. Results go to the work bucket (the
+    // failed ranges' errors are read back from there) and the Map's output is discarded: each
+    // mapper writes its partial to a key the reducer derives from (runId, index).
+    const rangeResults = new WorkResultWriter(
+      props.workBucket,
+      sfn.JsonPath.stringAt("$.run.mapResultsPrefix"),
+      RANGE_RESULTS_KEYS,
+    );
     const mapRanges = new FailFastDistributedMap(this, "MapRanges", {
       comment: "One child execution per byte range; any failure fails the run.",
       label: "Ranges",
       mapExecutionType: sfn.StateMachineType.STANDARD,
       maxConcurrency: props.maxConcurrency ?? 100,
       itemReader: new RunTasksReader(props.workBucket),
+      resultWriterV2: rangeResults,
       resultPath: sfn.JsonPath.DISCARD,
     })
       .itemProcessor(
         lambdaStep(this, "MapRange", props.mapFunction, {
           payload: sfn.TaskInput.fromJsonPathAt("$"),
-          // Each child returns {}: the Map's result array stays tiny whatever the range count.
+          // Each child returns {}: the results written stay tiny whatever the range count.
           outputPath: sfn.JsonPath.DISCARD,
         }),
       )
+      .addCatch(findRangeFailure(this, props.reduceFunction, runFailed), {
+        errors: [RANGE_FAILED],
+        resultPath: "$.error",
+      })
       .addCatch(runFailed, catchInto);
+    retryMapIo(mapRanges);
 
     const reduce = lambdaStep(this, "Reduce", props.reduceFunction, {
       payload: sfn.TaskInput.fromObject({ planKey: sfn.JsonPath.stringAt("$.plan.planKey") }),
@@ -162,7 +166,7 @@ export class PipelineStateMachine extends Construct {
 
     const runOneObject = startRun.next(plan).next(mapRanges).next(reduce).next(checkResult);
 
-    const runObject = new tasks.StepFunctionsStartExecution(this, "RunObject", {
+    const runObject = new StartOwnExecution(this, "RunObject", {
       comment: "This state machine, for one object; waits for it and fails if it fails.",
       stateMachine: sfn.StateMachine.fromStateMachineArn(this, "Self", selfArn),
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -174,14 +178,8 @@ export class PipelineStateMachine extends Construct {
         executionArn: sfn.JsonPath.stringAt("$.ExecutionArn"),
         status: sfn.JsonPath.stringAt("$.Status"),
       },
-    }).addRetry({
-      errors: START_EXECUTION_TRANSIENT_ERRORS,
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(60),
-      jitterStrategy: sfn.JitterType.FULL,
     });
+    retryChildRunTask(runObject);
     const isPipelineInput = new sfn.Choice(this, "IsPipelineInput")
       .when(
         sfn.Condition.or(
@@ -195,6 +193,11 @@ export class PipelineStateMachine extends Construct {
         new sfn.Succeed(this, "NotPipelineInput", { comment: "Skipped: not a .csv, .gz or .zip key." }),
       );
 
+    const backfillResults = new WorkResultWriter(
+      props.workBucket,
+      BACKFILL_RESULTS_PREFIX,
+      `${BACKFILL_RESULTS_PREFIX}/*`,
+    );
     // Tolerates every failure: one bad object must not stop a backfill of hundreds. Each failed
     // object is a failed execution of its own (alarmed) and a failed item of this Map Run.
     const runEachObject = new sfn.DistributedMap(this, "RunEachObject", {
@@ -204,6 +207,9 @@ export class PipelineStateMachine extends Construct {
       maxConcurrency: props.backfillMaxConcurrency ?? 4,
       toleratedFailurePercentage: 100,
       itemReader: new InputListingReader(props.inputBucket, inputPrefix),
+      // ~125 B per object succeeded, ~300 B per key skipped, KBs per failure: an EDGAR prefix
+      // (~5,000 days) would outgrow the state's 256 KiB, so the results go to the work bucket.
+      resultWriterV2: backfillResults,
       itemSelector: {
         request: sfn.JsonPath.objectAt("$"),
         target: {
@@ -231,6 +237,7 @@ export class PipelineStateMachine extends Construct {
     })
       .itemProcessor(isPipelineInput)
       .addCatch(runFailed, catchInto);
+    retryMapIo(runEachObject);
 
     const underInputPrefix = (path: string) =>
       inputPrefix === "" ? [] : [sfn.Condition.stringMatches(path, `${inputPrefix}*`)];
@@ -271,6 +278,11 @@ export class PipelineStateMachine extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     this.acknowledgeGeneratedWildcards(props, selfArn);
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      [rangeResults.resultsArn, backfillResults.resultsArn],
+      "The Distributed Maps write their results (manifest, succeeded, failed) under runs/<runId>/map-run/ and runs/backfills/ of the work bucket, and nowhere else",
+    );
   }
 
   /** The wildcards CDK writes into the state machine's role for logging, tracing and its own tasks. */
@@ -297,11 +309,11 @@ export class PipelineStateMachine extends Construct {
         Stack.of(this).formatArn({
           service: "states",
           resource: "execution",
-          resourceName: `${Stack.of(this).splitArn(selfArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}*`,
+          resourceName: `${Stack.of(this).splitArn(selfArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}:*`,
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      "RunObject (startExecution.sync:2) describes and stops the executions it started of this state machine (CDK writes `<name>*`, which would also cover a machine whose name extends this one)",
+      "RunObject (startExecution.sync:2) describes and stops the executions it started of this state machine (`<name>:*`: its executions, no other machine's)",
     );
     const distributedMapPolicy = this.stateMachine.node.tryFindChild("DistributedMapPolicy");
     if (distributedMapPolicy instanceof iam.Policy) {
@@ -319,27 +331,42 @@ function lambdaStep(
   fn: lambda.IFunction,
   props: Omit<tasks.LambdaInvokeProps, "lambdaFunction">,
 ): sfn.TaskStateBase {
-  return new tasks.LambdaInvoke(scope, id, {
-    lambdaFunction: fn,
-    retryOnServiceExceptions: false,
-    ...props,
+  return retryLambdaTask(
+    new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fn,
+      retryOnServiceExceptions: false,
+      ...props,
+    }),
+  );
+}
+
+/** What a Distributed Map fails with when a child fails; the child's own error is in the Map's results. */
+const RANGE_FAILED = "States.ExceedToleratedFailureThreshold";
+
+/**
+ * After a range failed: the first failed range's error and cause, read from the Map's results by
+ * the reduce function, replace the Map's generic error in `$.error`, then the run fails with
+ * them. If they cannot be read, the run fails with the Map's own error.
+ */
+function findRangeFailure(scope: Construct, reduceFunction: lambda.IFunction, runFailed: sfn.Fail) {
+  return lambdaStep(scope, "FindRangeFailure", reduceFunction, {
+    comment: "Reads the first failed range's error and cause from the range Map's results.",
+    payload: sfn.TaskInput.fromObject({
+      rangeFailure: {
+        runId: sfn.JsonPath.stringAt("$.plan.runId"),
+        resultsPrefix: sfn.JsonPath.stringAt("$.run.mapResultsPrefix"),
+        error: sfn.JsonPath.stringAt("$.error.Error"),
+        cause: sfn.JsonPath.stringAt("$.error.Cause"),
+      },
+    }),
+    resultSelector: {
+      Error: sfn.JsonPath.stringAt("$.Payload.error"),
+      Cause: sfn.JsonPath.stringAt("$.Payload.cause"),
+    },
+    resultPath: "$.error",
   })
-    .addRetry({
-      errors: LAMBDA_SERVICE_ERRORS,
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(60),
-      jitterStrategy: sfn.JitterType.FULL,
-    })
-    .addRetry({
-      errors: [LAMBDA_THROTTLED],
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 12,
-      maxDelay: Duration.seconds(120),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    .addCatch(runFailed, { resultPath: "$.rangeFailureLookup" })
+    .next(runFailed);
 }
 
 /** CDK leaves out a ToleratedFailurePercentage of 0 (it is falsy); written out, the intent is in the ASL. */
