@@ -200,3 +200,23 @@ export interface Manifest {
   readonly quarantineKey: string | null;
   readonly committedAt: string;
 }
+
+export const COMMIT_FORMAT = "edgar-etl/commit";
+/**
+ * `_runs/source=<value>/_SUCCESS`: which run's outputs are the source's current ones. Written
+ * last, conditionally on the one it replaces; it always names a complete run.
+ */
+export interface CommitRecord {
+  readonly format: typeof COMMIT_FORMAT;
+  readonly version: 1;
+  readonly runId: string;
+  /** The run's plan time: of two runs of a source, the one planned later wins. */
+  readonly plannedAt: string;
+  readonly committedAt: string;
+  /** The source object (for an archive's CSV, the archive): one per partition. */
+  readonly source: { readonly bucket?: string; readonly key: string; readonly etag?: string };
+  /** The run's own manifest, under `_runs/source=<value>/run=<runId>/`. */
+  readonly manifestKey: string;
+  /** The run this one replaced; its files are kept until the next commit, for readers still on it. */
+  readonly replaces: string | null;
+}

@@ -1,11 +1,17 @@
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { PreconditionFailedError } from "../core/errors";
 import type { ObjectStore } from "../core/object-store";
 
-/** A directory as an ObjectStore: keys are relative paths; writes are atomic (temp + rename). */
+/**
+ * A directory as an ObjectStore: keys are relative paths; writes are atomic (temp + rename).
+ * ETags are the content's MD5, as S3's for a single-part object; conditional writes are checked
+ * in this process, so a directory has one writer at a time.
+ */
 export function fileObjectStore(root: string): ObjectStore {
   const pathOf = (key: string) => join(root, ...key.split("/"));
   return {
@@ -54,6 +60,22 @@ export function fileObjectStore(root: string): ObjectStore {
       const slash = prefix.lastIndexOf("/");
       await walk(slash < 0 ? root : pathOf(prefix.slice(0, slash)));
       return keys.sort();
+    },
+    async etag(key) {
+      const body = await readFile(pathOf(key)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") return null;
+        throw e;
+      });
+      return body === null ? null : `"${createHash("md5").update(body).digest("hex")}"`;
+    },
+    async putIfUnchanged(key, body, ifMatch, contentType) {
+      const current = await this.etag(key);
+      if (current !== ifMatch) {
+        throw new PreconditionFailedError(
+          `${join(root, key)} is at ETag ${current ?? "(none)"}, not ${ifMatch ?? "(none)"}: another writer changed it`,
+        );
+      }
+      await this.put(key, body, contentType);
     },
     async delete(keys) {
       await Promise.all(keys.map((key) => rm(pathOf(key), { force: true })));

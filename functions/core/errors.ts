@@ -41,3 +41,13 @@ export class ContractError extends EtlError {
 export class ConfigError extends EtlError {
   readonly code = "BAD_CONFIG";
 }
+
+/** A conditional write found the object changed since it was read (S3's 412). */
+export class PreconditionFailedError extends EtlError {
+  readonly code = "PRECONDITION_FAILED";
+}
+
+/** A run may not commit its outputs: a later run of the source committed, or another source owns the partition. */
+export class CommitConflictError extends EtlError {
+  readonly code = "COMMIT_CONFLICT";
+}

@@ -16,6 +16,18 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys that exist; absent keys are not an error. */
   delete(keys: readonly string[]): Promise<void>;
+  /** The object's ETag, or null when the key does not exist. */
+  etag(key: string): Promise<string | null>;
+  /**
+   * Writes only if the key is as last seen: its ETag is `ifMatch`, or, with null, it does not
+   * exist (S3's If-Match and If-None-Match: *). Otherwise rejects with PreconditionFailedError.
+   */
+  putIfUnchanged(
+    key: string,
+    body: Uint8Array | string,
+    ifMatch: string | null,
+    contentType?: string,
+  ): Promise<void>;
 }
 
 export async function getJson<T>(store: ObjectStore, key: string): Promise<T> {

@@ -41,7 +41,9 @@ function escapePartition(value: string): string {
 /** The object's file name without extensions, made path-safe: readable names (executions, reports). */
 export function sourceStem(key: string): string {
   const base = key.split("/").pop() ?? key;
-  return safeSegment(base.replace(/\.(csv|txt|gz|zip|bz2|zst)$/i, "").replace(/\.(csv|txt)$/i, "")) || "source";
+  return (
+    safeSegment(base.replace(/\.(csv|txt|gz|zip|bz2|zst)$/i, "").replace(/\.(csv|txt)$/i, "")) || "source"
+  );
 }
 
 /**

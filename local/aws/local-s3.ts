@@ -20,6 +20,7 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
   const directory = await mkdtemp(join(tmpdir(), "edgar-etl-s3-"));
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
   enforceIfMatch(server);
+  enforceConditionalWrites(server);
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const env = {
@@ -79,6 +80,60 @@ function enforceIfMatch(server: S3rver): void {
       }
     }
     await next();
+  };
+  server.middleware.splice(server.middleware.length - 1, 0, check);
+}
+
+/**
+ * S3 conditional writes: a PUT with `If-None-Match: *` fails 412 when the key exists, one with
+ * `If-Match` fails 412 when the ETag differs and 404 when the key is absent. S3 decides them
+ * atomically; here conditional PUTs of one key run one at a time, so the check and the write
+ * cannot interleave with another conditional PUT of that key.
+ */
+function enforceConditionalWrites(server: S3rver): void {
+  const queues = new Map<string, Promise<void>>();
+  const check = async (ctx: KoaContext, next: () => Promise<void>) => {
+    const ifNoneMatch = ctx.get("if-none-match");
+    const ifMatch = ctx.get("if-match");
+    if (ctx.method !== "PUT" || (ifNoneMatch === "" && ifMatch === "")) return next();
+    const [bucket = "", ...rest] = ctx.path.slice(1).split("/").map(decodeURIComponent);
+    const key = rest.join("/");
+    const id = `${bucket}/${key}`;
+    const before = queues.get(id) ?? Promise.resolve();
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = before.then(() => mine);
+    queues.set(id, tail);
+    await before;
+    try {
+      const metadata = await server.store.getMetadata(bucket, key).catch(() => undefined);
+      const unquote = (etag: string) => etag.replace(/^W\//, "").replaceAll('"', "");
+      const failed =
+        (ifNoneMatch === "*" && metadata !== undefined) ||
+        (ifMatch !== "" && metadata !== undefined && unquote(metadata.etag) !== unquote(ifMatch));
+      if (ifMatch !== "" && metadata === undefined) {
+        ctx.status = 404;
+        ctx.body = { Error: { Code: "NoSuchKey", Message: "The specified key does not exist.", Key: key } };
+        return;
+      }
+      if (failed) {
+        ctx.status = 412;
+        ctx.body = {
+          Error: {
+            Code: "PreconditionFailed",
+            Message: "At least one of the pre-conditions you specified did not hold",
+            Condition: ifNoneMatch === "*" ? "If-None-Match" : "If-Match",
+          },
+        };
+        return;
+      }
+      await next();
+    } finally {
+      release();
+      if (queues.get(id) === tail) queues.delete(id);
+    }
   };
   server.middleware.splice(server.middleware.length - 1, 0, check);
 }

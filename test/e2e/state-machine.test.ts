@@ -112,9 +112,10 @@ describe("the synthesized state machine, run locally over S3", () => {
     await put("incoming/2017/notes.txt", "not a log");
     const result = await run("backfill-2017", { bucket: pipeline.buckets.input, prefix: "incoming/2017/" });
     expect(result).toMatchObject({ status: "SUCCEEDED" });
-    for (const stem of ["a", "b"]) {
+    // Below the input prefix, the folders are part of the partition value (`2017/a`, escaped).
+    for (const partition of ["2017%2Fa", "2017%2Fb"]) {
       const manifest = JSON.parse(
-        Buffer.from(await get(`_runs/source=${stem}/_manifest.json`)).toString("utf8"),
+        Buffer.from(await get(`_runs/source=${partition}/_manifest.json`)).toString("utf8"),
       );
       expect(manifest.rows).toMatchObject({ read: 1, ok: 1 });
     }

@@ -2,6 +2,8 @@
  * An ObjectStore in memory, for stage tests that need no server. `failPut` lets a test make a
  * chosen write fail, as a crash or a lost connection would.
  */
+import { createHash } from "node:crypto";
+import { PreconditionFailedError } from "../../functions/core/errors";
 import type { ObjectStore } from "../../functions/core/object-store";
 
 export interface MemoryObjectStore extends ObjectStore {
@@ -29,6 +31,16 @@ export function memoryObjectStore(name = "memory"): MemoryObjectStore {
       const parts: Uint8Array[] = [];
       for await (const part of body) parts.push(part);
       await store.put(key, Buffer.concat(parts));
+    },
+    async etag(key: string) {
+      const body = objects.get(key);
+      return body === undefined ? null : `"${createHash("md5").update(body).digest("hex")}"`;
+    },
+    async putIfUnchanged(key: string, body: Uint8Array | string, ifMatch: string | null) {
+      const current = await store.etag(key);
+      if (current !== ifMatch)
+        throw new PreconditionFailedError(`${name}/${key} is at ${current}, not ${ifMatch}`);
+      await store.put(key, body);
     },
     async list(prefix: string) {
       return [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
