@@ -2,18 +2,14 @@ import { Readable } from "node:stream";
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { EtlError } from "../core/errors";
+import { PreconditionFailedError } from "../core/errors";
 import type { ObjectStore } from "../core/object-store";
-
-/** S3 refused to delete some keys; DeleteObjects still answers 200 and lists them in `Errors`. */
-export class ObjectDeleteError extends EtlError {
-  readonly code = "DELETE_FAILED";
-}
 
 /**
  * putStream's parts: 16 MiB x 4 in flight bounds its memory to about 80 MiB, and S3's
@@ -49,6 +45,38 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix = ""): Object
         queueSize: STREAM_PARTS_IN_FLIGHT,
       }).done();
     },
+    async etag(key) {
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: prefix + key }));
+        return head.ETag ?? null;
+      } catch (e) {
+        if (statusOf(e) === 404) return null;
+        throw e;
+      }
+    },
+    async putIfUnchanged(key, body, ifMatch, contentType) {
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: prefix + key,
+            Body: body,
+            ContentType: contentType,
+            ...(ifMatch === null ? { IfNoneMatch: "*" } : { IfMatch: ifMatch }),
+          }),
+        );
+      } catch (e) {
+        // 412: the ETag differs or the key exists; 404: If-Match on a key deleted meanwhile;
+        // 409: a concurrent conditional write won the race.
+        const status = statusOf(e);
+        if (status === 412 || status === 404 || status === 409) {
+          throw new PreconditionFailedError(
+            `s3://${bucket}/${prefix}${key} is no longer ${ifMatch === null ? "absent" : `at ETag ${ifMatch}`} (HTTP ${status}): another writer changed it`,
+          );
+        }
+        throw e;
+      }
+    },
     async list(listPrefix) {
       const keys: string[] = [];
       let token: string | undefined;
@@ -65,21 +93,17 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix = ""): Object
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
         if (batch.length === 0) continue;
-        const answer = await s3.send(
+        await s3.send(
           new DeleteObjectsCommand({
             Bucket: bucket,
             Delete: { Objects: batch.map((k) => ({ Key: prefix + k })), Quiet: true },
           }),
         );
-        const failed = answer.Errors ?? [];
-        if (failed.length > 0) {
-          const first = failed[0]!;
-          throw new ObjectDeleteError(
-            `s3://${bucket}: ${failed.length} of ${batch.length} keys were not deleted, first ${first.Key}: ${first.Code} ${first.Message ?? ""}`.trimEnd() +
-              "; they may still be read as current, so check the function's s3:DeleteObject grant and the bucket policy, then run again",
-          );
-        }
       }
     },
   };
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
