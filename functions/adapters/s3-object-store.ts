@@ -8,8 +8,13 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { PreconditionFailedError } from "../core/errors";
+import { EtlError, PreconditionFailedError } from "../core/errors";
 import type { ObjectStore } from "../core/object-store";
+
+/** S3 refused to delete some keys; DeleteObjects still answers 200 and lists them in `Errors`. */
+export class ObjectDeleteError extends EtlError {
+  readonly code = "DELETE_FAILED";
+}
 
 /**
  * putStream's parts: 16 MiB x 4 in flight bounds its memory to about 80 MiB, and S3's
@@ -93,12 +98,20 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix = ""): Object
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
         if (batch.length === 0) continue;
-        await s3.send(
+        const answer = await s3.send(
           new DeleteObjectsCommand({
             Bucket: bucket,
             Delete: { Objects: batch.map((k) => ({ Key: prefix + k })), Quiet: true },
           }),
         );
+        const failed = answer.Errors ?? [];
+        if (failed.length > 0) {
+          const first = failed[0]!;
+          throw new ObjectDeleteError(
+            `s3://${bucket}: ${failed.length} of ${batch.length} keys were not deleted, first ${first.Key}: ${first.Code} ${first.Message ?? ""}`.trimEnd() +
+              "; they may still be read as current, so check the function's s3:DeleteObject grant and the bucket policy, then run again",
+          );
+        }
       }
     },
   };
