@@ -7,7 +7,8 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { acknowledgeWildcardResources, policyHolder } from "./nag";
 
-export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
+/** s3:PutObject also covers a multipart upload's create, parts and completion; not its abort. */
+export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject" | "s3:AbortMultipartUpload";
 
 /**
  * `actions` on the objects whose keys match one of `keyPatterns` (IAM wildcards, e.g. "runs/*").

@@ -6,7 +6,7 @@ import { ConfigError } from "../core/errors";
 export const INFLATE_ENV = { maxInflatedBytes: "MAX_INFLATED_BYTES" } as const;
 
 /** The S3 adapter's putStream uploads at most 10,000 parts of 16 MiB. */
-const MAX_STAGED_BYTES = 16 * 1024 * 1024 * 10_000;
+export const MAX_STAGED_BYTES = 16 * 1024 * 1024 * 10_000;
 
 export interface InflateConfig {
   /** Inflating more than this from one archive fails the run (zip bombs). */

@@ -26,7 +26,7 @@ import {
 import { createPipelineApp } from "../../infra/pipeline-app";
 
 /** The Lambdas a run invokes, by their construct id in the stack. */
-export const PIPELINE_FUNCTIONS = ["Plan", "Map", "Reduce"] as const;
+export const PIPELINE_FUNCTIONS = ["Inflate", "Plan", "Map", "Reduce"] as const;
 export type PipelineFunction = (typeof PIPELINE_FUNCTIONS)[number];
 
 export interface AslDefinition {

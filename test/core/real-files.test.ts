@@ -1,40 +1,34 @@
 /**
- * Conformance on real SEC EDGAR log slices (../shared/data/edgar-real, read in place). Every
- * expected answer is computed here by DuckDB from the CSV, never by our code; our local pipeline
- * (Parquet read back by DuckDB) and the in-memory core at several range sizes must match it.
+ * Conformance on real SEC EDGAR log slices, vendored as the zip archives the SEC publishes
+ * (test/fixtures/edgar-real). Every expected answer is computed here by DuckDB from the CSV that
+ * fflate extracts, never by our code; our local pipeline reads the archive itself, through the
+ * inflate stage (Parquet read back by DuckDB), and the in-memory core reads the extracted CSV at
+ * several range sizes. Both must match DuckDB.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { tableRows } from "../../functions/core/tables";
+import { workKeys } from "../../functions/stages/layout";
 import { runLocal } from "../../local/run-local";
-import { type Duck, edgarCsvRelation, openDuck, sqlText } from "../helpers/duckdb";
+import { csvMemberOf, type Duck, edgarCsvRelation, openDuck, sqlText } from "../helpers/duckdb";
 import { runCore } from "../helpers/run-core";
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const REAL_DIR = resolve(REPO_ROOT, "../shared/data/edgar-real");
-const exists = existsSync(REAL_DIR);
-if (!exists)
-  console.warn(`real-files.test.ts: skipped, ${REAL_DIR} does not exist (real EDGAR slices absent)`);
-const FILES = exists
-  ? readdirSync(REAL_DIR)
-      .filter((f) => f.endsWith(".csv"))
-      .sort()
-  : [];
+const REAL_DIR = join(import.meta.dirname, "../fixtures/edgar-real");
+const ARCHIVES = readdirSync(REAL_DIR)
+  .filter((f) => f.endsWith(".zip"))
+  .sort();
 const SMALL_FILE_BYTES = 100_000;
 
 /** Row counts as PROVENANCE.md documents them (an independent check on DuckDB's reading). */
 function documentedRows(): Map<string, number> {
-  const path = join(REAL_DIR, "PROVENANCE.md");
   const rows = new Map<string, number>();
-  if (!existsSync(path)) return rows;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
+  for (const line of readFileSync(join(REAL_DIR, "PROVENANCE.md"), "utf8").split("\n")) {
     const cells = line.split("|").map((c) => c.trim());
-    if (cells[1]?.endsWith(".csv") && /^[\d,]+$/.test(cells[4] ?? "")) {
+    if (cells[1]?.endsWith(".zip") && /^[\d,]+$/.test(cells[4] ?? "")) {
       rows.set(cells[1], Number(cells[4]!.replaceAll(",", "")));
     }
   }
@@ -92,10 +86,10 @@ async function goldenOf(duck: Duck, path: string): Promise<Golden> {
   };
 }
 
-describe.skipIf(!exists)("real EDGAR log files against DuckDB", () => {
+describe("real EDGAR log archives against DuckDB", () => {
   let duck: Duck;
   let tmp: string;
-  const documented = exists ? documentedRows() : new Map<string, number>();
+  const documented = documentedRows();
 
   beforeAll(async () => {
     duck = await openDuck();
@@ -106,18 +100,22 @@ describe.skipIf(!exists)("real EDGAR log files against DuckDB", () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  it("finds the slices, each with its row count documented in PROVENANCE.md", () => {
-    expect(FILES.length).toBeGreaterThanOrEqual(1);
-    expect(FILES.filter((f) => !documented.has(f))).toEqual([]);
+  it("finds the archives, each with its row count documented in PROVENANCE.md", () => {
+    expect(ARCHIVES.length).toBe(6);
+    expect(ARCHIVES.filter((f) => !documented.has(f))).toEqual([]);
   });
 
-  describe.each(FILES)("%s", (file) => {
-    const path = join(REAL_DIR, file);
-    const size = exists ? statSync(path).size : 0;
+  describe.each(ARCHIVES)("%s", (file) => {
+    const archive = join(REAL_DIR, file);
+    const csv = csvMemberOf(archive);
+    const size = csv.bytes.length;
+    let csvPath: string;
     let golden: Golden;
 
     beforeAll(async () => {
-      golden = await goldenOf(duck, path);
+      csvPath = join(tmp, csv.member);
+      writeFileSync(csvPath, csv.bytes);
+      golden = await goldenOf(duck, csvPath);
     });
 
     it("DuckDB's reading agrees with PROVENANCE.md and every row is well-formed", () => {
@@ -125,18 +123,23 @@ describe.skipIf(!exists)("real EDGAR log files against DuckDB", () => {
       expect(golden.okRows).toBe(golden.rows);
     });
 
-    it("the local pipeline's Parquet tables and validation equal DuckDB's answers", async () => {
+    it("the local pipeline, reading the archive, stages its CSV byte for byte and its tables and validation equal DuckDB's answers", async () => {
       // Act
-      const outDir = join(tmp, file);
+      const outDir = join(tmp, "out", file);
+      const workDir = join(tmp, "work", file);
+      const runId = `real-${file.replace(/\W/g, "-")}`;
       const { validation, result } = await runLocal({
-        file: path,
+        file: archive,
         outDir,
         options: { ...DEFAULT_RUN_OPTIONS, rangeBytes: 1 << 20 },
         concurrency: 2,
-        runId: `real-${file.replace(/\W/g, "-")}`,
+        runId,
+        workDir,
       });
 
       // Assess
+      const staged = readFileSync(join(workDir, ...workKeys.staged(runId).split("/")));
+      expect(staged.equals(csv.bytes)).toBe(true);
       expect(result.status).toBe("pass");
       expect(validation.rows).toMatchObject({
         read: golden.rows,
@@ -151,7 +154,7 @@ describe.skipIf(!exists)("real EDGAR log files against DuckDB", () => {
         minTime: validation.time.min,
         maxTime: validation.time.max,
       }).toEqual(golden.dates);
-      const stem = file.replace(/\.csv$/, "");
+      const stem = csv.member.replace(/\.csv$/, "");
       const table = (name: string) => sqlText(join(outDir, name, `source=${stem}`, "part-00000.parquet"));
       // Read back without ORDER BY: the stored order must already be the specified one.
       expect(
@@ -179,7 +182,7 @@ describe.skipIf(!exists)("real EDGAR log files against DuckDB", () => {
       "the in-memory core at %i-byte ranges (%i-byte chunks) equals DuckDB's answers",
       async (rangeBytes, chunkBytes) => {
         // Act
-        const { merged, tables, plan } = await runCore({ bytes: readFileSync(path), rangeBytes, chunkBytes });
+        const { merged, tables, plan } = await runCore({ bytes: csv.bytes, rangeBytes, chunkBytes });
 
         // Assess
         expect(plan.ranges.length).toBe(Math.ceil((size - plan.header.dataStart) / rangeBytes));

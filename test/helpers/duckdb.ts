@@ -1,8 +1,11 @@
 /**
  * DuckDB (in memory) as the independent engine tests compare against: it reads the real CSVs
- * and our Parquet output. Nothing here uses the product's code.
+ * and our Parquet output. Nothing here uses the product's code: archives are extracted for it by
+ * fflate, a zip implementation the product does not use.
  */
+import { readFileSync } from "node:fs";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { unzipSync } from "fflate";
 import { EDGAR_COLUMNS } from "./edgar-csv";
 
 export type JsonRow = Record<string, unknown>;
@@ -38,4 +41,12 @@ export function sqlText(s: string): string {
 export function edgarCsvRelation(path: string): string {
   const columns = `{${EDGAR_COLUMNS.map((c) => `${sqlText(c)}: 'VARCHAR'`).join(", ")}}`;
   return `read_csv(${sqlText(path)}, header = true, auto_detect = false, columns = ${columns}, delim = ',', quote = '"', escape = '"', strict_mode = true)`;
+}
+
+/** A zip's one `.csv` member, extracted (DuckDB reads no zip; write it out for it to read). */
+export function csvMemberOf(zipPath: string): { member: string; bytes: Uint8Array } {
+  const members = Object.entries(unzipSync(readFileSync(zipPath))).filter(([name]) => name.endsWith(".csv"));
+  if (members.length !== 1) throw new Error(`${zipPath}: expected one .csv member, found ${members.length}`);
+  const [member, bytes] = members[0]!;
+  return { member, bytes };
 }

@@ -46,6 +46,7 @@ describe("the synthesized Lambda bundles", () => {
   }
 
   it.each([
+    [/^Inflates/, "ConfigError", /^inflate input needs "runId" \(a non-empty string\)/],
     [/^Validates/, "ConfigError", /^plan input needs "runId" \(a non-empty string\)/],
     [/^Parses one byte range/, "ConfigError", /^map input must be a RangeTask/],
     [/^Merges/, "ConfigError", /^reduce input must be \{"planKey": "runs\/<runId>\/plan.json"\}; got \{\}/],

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { readLambdaConfig } from "../../functions/config";
 import { DEFAULT_CHECKS, DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { readInflateConfig } from "../../functions/inflate/config";
 import { workKeys } from "../../functions/stages/layout";
 import { DeployConfigError, readDeployConfig, unknownContextKeys } from "../../infra/config";
 import { WORK_RUNS_PREFIX } from "../../infra/constructs/pipeline-buckets";
@@ -21,11 +22,13 @@ describe("readDeployConfig", () => {
       workRetentionDays: 7,
       accessLogRetentionDays: 90,
       runDefaults: DEFAULT_RUN_OPTIONS,
+      maxInflatedBytes: 16 * 1024 ** 3,
       maxConcurrency: 100,
       backfillMaxConcurrency: 4,
       architecture: "arm64",
       functions: {
         trigger: { memoryMb: 256, timeoutSeconds: 30 },
+        inflate: { memoryMb: 1769, timeoutSeconds: 900 },
         plan: { memoryMb: 512, timeoutSeconds: 60 },
         map: { memoryMb: 1769, timeoutSeconds: 300 },
         reduce: { memoryMb: 3008, timeoutSeconds: 900 },
@@ -102,7 +105,7 @@ describe("unknownContextKeys", () => {
 });
 
 describe("pipelineEnvironment", () => {
-  it("is read back by the Lambdas' own config reader as the same run defaults", () => {
+  it("is read back by the Lambdas' own config readers as the same settings", () => {
     const runDefaults = fromContext({
       rangeBytes: "1048576",
       mode: "failfast",
@@ -114,8 +117,10 @@ describe("pipelineEnvironment", () => {
       outputBucketName: "out",
       outputPrefix: "edgar/",
       runDefaults,
+      maxInflatedBytes: 123_456_789,
     });
 
+    expect(readInflateConfig(env)).toEqual({ maxInflatedBytes: 123_456_789 });
     expect(readLambdaConfig(env)).toEqual({
       workBucket: "work",
       outputBucket: "out",
@@ -126,7 +131,12 @@ describe("pipelineEnvironment", () => {
 });
 
 it("the work lifecycle prefix covers every key a run writes", () => {
-  for (const key of [workKeys.plan("r"), workKeys.tasks("r"), workKeys.partial("r", 7)]) {
+  for (const key of [
+    workKeys.plan("r"),
+    workKeys.tasks("r"),
+    workKeys.staged("r"),
+    workKeys.partial("r", 7),
+  ]) {
     expect(key.startsWith(WORK_RUNS_PREFIX)).toBe(true);
   }
 });

@@ -147,7 +147,7 @@ describe("PipelineStack with cdk.json's context", () => {
 
   describe("functions", () => {
     it("run Node.js 24 on arm64 with tracing, JSON logs to their own log group, and own roles", () => {
-      template.resourceCountIs("AWS::Lambda::Function", 4);
+      template.resourceCountIs("AWS::Lambda::Function", 5);
       template.allResourcesProperties("AWS::Lambda::Function", {
         Runtime: "nodejs24.x",
         Architectures: ["arm64"],
@@ -160,6 +160,7 @@ describe("PipelineStack with cdk.json's context", () => {
 
     it.each([
       [/^Parses one byte range/, 1769, 300],
+      [/^Inflates/, 1769, 900],
       [/header/, 512, 60],
       [/Merges/, 3008, 900],
       [/Starts one pipeline execution/, 256, 30],
@@ -171,7 +172,7 @@ describe("PipelineStack with cdk.json's context", () => {
       });
     });
 
-    it("plan, map and reduce get their environment from the typed config", () => {
+    it("inflate, plan, map and reduce get their environment from the typed config", () => {
       template.resourcePropertiesCountIs(
         "AWS::Lambda::Function",
         {
@@ -183,12 +184,13 @@ describe("PipelineStack with cdk.json's context", () => {
               DEFAULT_RANGE_BYTES: String(64 * 1024 * 1024),
               MAX_RECORD_BYTES: String(1024 * 1024),
               DEFAULT_MODE: "permissive",
+              MAX_INFLATED_BYTES: String(16 * 1024 ** 3),
               DEFAULT_CHECKS: '{"maxCorruptShare":0.01}',
               NODE_OPTIONS: "--enable-source-maps",
             },
           },
         },
-        3,
+        4,
       );
     });
   });
@@ -203,11 +205,31 @@ describe("PipelineStack with cdk.json's context", () => {
       expect(actions.filter((a) => a.includes("*"))).toEqual([]);
     });
 
-    it("plan reads input under incoming/ and writes only plans and tasks", () => {
-      const s3 = statementsOf(template, roleOf(/header/)).filter((s) => String(s.Action).startsWith("s3:"));
+    it("inflate reads input under incoming/ and writes only staged CSVs, aborting a failed upload", () => {
+      const s3 = statementsOf(template, roleOf(/^Inflates/)).filter((s) =>
+        String(s.Action).startsWith("s3:"),
+      );
       expect(s3).toEqual(
         canonical([
           { Effect: "Allow", Action: "s3:GetObject", Resource: objectsArn(ids.input, "incoming/*") },
+          {
+            Effect: "Allow",
+            Action: ["s3:AbortMultipartUpload", "s3:PutObject"],
+            Resource: objectsArn(ids.work, "runs/*/staged.csv"),
+          },
+        ]),
+      );
+    });
+
+    it("plan reads input under incoming/ and staged CSVs, and writes only plans and tasks", () => {
+      const s3 = statementsOf(template, roleOf(/header/)).filter((s) => String(s.Action).startsWith("s3:"));
+      expect(s3).toEqual(
+        canonical([
+          {
+            Effect: "Allow",
+            Action: "s3:GetObject",
+            Resource: [objectsArn(ids.input, "incoming/*"), objectsArn(ids.work, "runs/*/staged.csv")],
+          },
           {
             Effect: "Allow",
             Action: "s3:PutObject",
@@ -217,7 +239,7 @@ describe("PipelineStack with cdk.json's context", () => {
       );
     });
 
-    it("map reads input and the plan, writes only partials", () => {
+    it("map reads input, staged CSVs and the plan, writes only partials", () => {
       const s3 = statementsOf(template, roleOf(/^Parses one byte range/)).filter((s) =>
         String(s.Action).startsWith("s3:"),
       );
@@ -226,7 +248,11 @@ describe("PipelineStack with cdk.json's context", () => {
           {
             Effect: "Allow",
             Action: "s3:GetObject",
-            Resource: [objectsArn(ids.input, "incoming/*"), objectsArn(ids.work, "runs/*/plan.json")],
+            Resource: [
+              objectsArn(ids.input, "incoming/*"),
+              objectsArn(ids.work, "runs/*/staged.csv"),
+              objectsArn(ids.work, "runs/*/plan.json"),
+            ],
           },
           { Effect: "Allow", Action: "s3:PutObject", Resource: objectsArn(ids.work, "runs/*/partials/*") },
         ]),
@@ -318,7 +344,7 @@ describe("PipelineStack with cdk.json's context", () => {
   });
 
   it("alarms on failed and timed-out executions, Lambda errors and throttles, and dead letters", () => {
-    template.resourceCountIs("AWS::CloudWatch::Alarm", 11);
+    template.resourceCountIs("AWS::CloudWatch::Alarm", 13);
     const topic = logicalId(stack.alarms.topic.node.defaultChild!);
     template.allResourcesProperties("AWS::CloudWatch::Alarm", {
       AlarmActions: [{ Ref: topic }],
@@ -334,12 +360,12 @@ describe("PipelineStack with cdk.json's context", () => {
     template.resourcePropertiesCountIs(
       "AWS::CloudWatch::Alarm",
       { Namespace: "AWS/Lambda", MetricName: "Errors" },
-      4,
+      5,
     );
     template.resourcePropertiesCountIs(
       "AWS::CloudWatch::Alarm",
       { Namespace: "AWS/Lambda", MetricName: "Throttles" },
-      4,
+      5,
     );
     template.resourceCountIs("AWS::SNS::Subscription", 0);
   });
@@ -384,14 +410,18 @@ describe("PipelineStack with every setting from context", () => {
     template.resourceCountIs("AWS::S3::Bucket", 2);
   });
 
-  it("grants decrypt with the input bucket's key to plan and map only, and reads only under the prefix", () => {
+  it("grants decrypt with the input bucket's key to inflate, plan and map only, and reads only under the prefix", () => {
     const keyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const decrypting = Object.values(template.findResources("AWS::IAM::Policy"))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('"kms:Decrypt"'))
       .map((p) => p.Properties.Roles[0].Ref)
       .sort();
     expect(decrypting).toEqual(
-      [roleOfFunction(template, /^Validates/), roleOfFunction(template, /^Parses one byte range/)].sort(),
+      [
+        roleOfFunction(template, /^Inflates/),
+        roleOfFunction(template, /^Validates/),
+        roleOfFunction(template, /^Parses one byte range/),
+      ].sort(),
     );
     template.hasResourceProperties("AWS::IAM::Policy", {
       PolicyDocument: {

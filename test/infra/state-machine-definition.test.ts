@@ -82,17 +82,54 @@ describe("the state machine definition", () => {
     });
   });
 
-  it("passes the execution name to Plan as the runId, with the input's overrides", () => {
+  it("passes the execution name to Plan as the runId, with the input's overrides and the source to read", () => {
     expect(states.StartRun).toMatchObject({
       Type: "Pass",
       Parameters: { "runId.$": "$$.Execution.Name" },
       ResultPath: "$.run",
+      Next: "IsArchive",
     });
     expect(states.Plan).toMatchObject({
       Resource: "arn:aws:states:::lambda:invoke",
-      Parameters: { "Payload.$": "States.JsonMerge($, $.run, false)" },
+      Parameters: { "Payload.$": "States.JsonMerge(States.JsonMerge($, $.run, false), $.source, false)" },
       ResultPath: "$.plan",
       Next: "MapRanges",
+    });
+  });
+
+  it("inflates a .zip or .gz upload into a staged CSV before planning; plans any other upload as it is", () => {
+    expect(states.IsArchive).toEqual({
+      Type: "Choice",
+      Choices: [
+        {
+          Or: [
+            { Variable: "$.key", StringMatches: "*.zip" },
+            { Variable: "$.key", StringMatches: "*.gz" },
+          ],
+          Next: "Inflate",
+        },
+      ],
+      Default: "UploadedCsv",
+    });
+    expect(states.Inflate).toMatchObject({
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: {
+        FunctionName: expect.stringMatching(/Inflate/),
+        Payload: { "runId.$": "$.run.runId", "bucket.$": "$.bucket", "key.$": "$.key" },
+      },
+      ResultSelector: {
+        "bucket.$": "$.Payload.bucket",
+        "key.$": "$.Payload.key",
+        "archive.$": "$.Payload.archive",
+      },
+      ResultPath: "$.source",
+      Next: "Plan",
+    });
+    expect(states.UploadedCsv).toMatchObject({
+      Type: "Pass",
+      Parameters: { "bucket.$": "$.bucket", "key.$": "$.key" },
+      ResultPath: "$.source",
+      Next: "Plan",
     });
   });
 
@@ -117,7 +154,7 @@ describe("the state machine definition", () => {
     expect(states.MapRange).toMatchObject({ Parameters: { "Payload.$": "$" }, OutputPath: null });
   });
 
-  it.each(["Plan", "MapRange", "Reduce"])(
+  it.each(["Inflate", "Plan", "MapRange", "Reduce"])(
     "%s retries Lambda service errors and, longer, throttling, with backoff",
     (name) => {
       expect(states[name]!.Retry).toEqual([
@@ -138,7 +175,7 @@ describe("the state machine definition", () => {
     },
   );
 
-  it.each(["Plan", "MapRanges", "Reduce", "RunEachObject"])(
+  it.each(["Inflate", "Plan", "MapRanges", "Reduce", "RunEachObject"])(
     "%s catches every error into RunFailed",
     (name) => {
       expect(states[name]!.Catch).toEqual([
