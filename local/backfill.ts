@@ -5,7 +5,7 @@
  * backfill skips object versions that already ran and can be repeated safely.
  */
 import { parseArgs } from "node:util";
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import {
   DescribeExecutionCommand,
   type DescribeExecutionOutput,
@@ -17,10 +17,12 @@ import {
 import { executionName } from "../functions/trigger/execution-name";
 import { isPipelineInput } from "../functions/trigger/object-created";
 import { startRun } from "../functions/trigger/start-run";
+import { progressDisplay } from "./progress";
 
-const BACKFILL_USAGE = `usage: edgar-etl backfill --state-machine <arn> --bucket <bucket> --prefix <prefix>
+export const BACKFILL_USAGE = `usage: edgar-etl backfill --state-machine <arn> --bucket <bucket> --prefix <prefix>
                           [--max-parallel N (4)] [--poll-seconds S (10)] [--dry-run]`;
-const STATUS_USAGE = "usage: edgar-etl status <executionArn> [--watch] [--poll-seconds S (10)]";
+export const STATUS_USAGE = `usage: edgar-etl status <executionArn> [--watch] [--poll-seconds S (10)]
+  --watch   follow a running execution: ranges done of total, MB/s and ETA until it ends`;
 
 /** Exit codes, as for `edgar-etl run`: 0 ok, 1 failed, 2 bad usage, 3 outputs written but a data check failed. */
 const EXIT = { ok: 0, failed: 1, usage: 2, checksFailed: 3 } as const;
@@ -100,25 +102,90 @@ export async function statusCommand(args: readonly string[]): Promise<number> {
   }
   const sfn = new SFNClient({ region: regionOf(executionArn) });
   try {
-    for (;;) {
-      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      const lines = [describeExecution(execution)];
-      const { mapRuns = [] } = await sfn.send(new ListMapRunsCommand({ executionArn }));
-      for (const run of mapRuns) {
-        const mapRun = await sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
-        lines.push(
-          `  map run ${mapRunLabel(run.mapRunArn ?? "")}: ${describeItems(mapRun.status, mapRun.itemCounts)}`,
-        );
-      }
-      console.log(lines.join("\n"));
-      if (!watch || execution.status !== "RUNNING") return exitCodeOf(execution);
-      await sleep(pollMs);
+    let execution: DescribeExecutionOutput = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (watch && execution.status === "RUNNING") {
+      console.log(describeExecution(execution));
+      execution = await watchRanges(sfn, execution, pollMs);
     }
+    const lines = [describeExecution(execution)];
+    for (const { label, mapRun } of await describeMapRuns(sfn, executionArn)) {
+      lines.push(`  map run ${label}: ${describeItems(mapRun.status, mapRun.itemCounts)}`);
+    }
+    console.log(lines.join("\n"));
+    return exitCodeOf(execution);
   } catch (e) {
     console.error(`edgar-etl status: ${describeError(e)}`);
     return EXIT.failed;
   } finally {
     sfn.destroy();
+  }
+}
+
+async function describeMapRuns(sfn: SFNClient, executionArn: string) {
+  const { mapRuns = [] } = await sfn.send(new ListMapRunsCommand({ executionArn }));
+  return Promise.all(
+    mapRuns.map(async (run) => ({
+      label: mapRunLabel(run.mapRunArn ?? ""),
+      mapRun: await sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn })),
+    })),
+  );
+}
+
+/** Shows the Ranges Map Run's progress until the execution ends; returns its final description. */
+async function watchRanges(
+  sfn: SFNClient,
+  running: DescribeExecutionOutput,
+  pollMs: number,
+): Promise<DescribeExecutionOutput> {
+  const executionArn = running.executionArn!;
+  const bytesTotal = await inputSize(running.input, regionOf(executionArn));
+  const progress = progressDisplay({ label: "ranges", intervalMs: pollMs });
+  try {
+    for (let execution = running; ; ) {
+      const ranges = (await describeMapRuns(sfn, executionArn)).find((m) => m.label === "Ranges");
+      const items = ranges?.mapRun.itemCounts;
+      if (items?.total !== undefined && items.total > 0) {
+        const rangesDone = items.succeeded ?? 0;
+        progress.update({
+          rangesDone,
+          rangesTotal: items.total,
+          bytesDone: Math.round((bytesTotal * rangesDone) / items.total),
+          bytesTotal,
+        });
+      }
+      if (execution.status !== "RUNNING") {
+        progress.finish();
+        return execution;
+      }
+      await sleep(pollMs);
+      execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+/** The input object's size, for MB/s; 0 (ranges only) when it cannot be read. */
+async function inputSize(input: string | undefined, region: string): Promise<number> {
+  const parsed = (() => {
+    try {
+      return JSON.parse(input ?? "") as { bucket?: unknown; key?: unknown };
+    } catch {
+      return {};
+    }
+  })();
+  if (typeof parsed.bucket !== "string" || typeof parsed.key !== "string") return 0;
+  const s3 = new S3Client({
+    region: process.env.AWS_REGION ?? region,
+    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
+  });
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: parsed.bucket, Key: parsed.key }));
+    return head.ContentLength ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    s3.destroy();
   }
 }
 

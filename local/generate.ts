@@ -567,18 +567,28 @@ export function* generateEdgarDay(options: GenerateOptions): Generator<Buffer, G
   return { bytes: written, rows };
 }
 
-/** Writes the generated CSV to `path`, waiting for the file to drain so memory stays bounded. */
-export async function generateEdgarFile(path: string, options: GenerateOptions): Promise<GeneratedTotals> {
+/**
+ * Writes the generated CSV to `path`, waiting for the file to drain so memory stays bounded.
+ * `onProgress` hears the bytes generated so far after each block, against the target size.
+ */
+export async function generateEdgarFile(
+  path: string,
+  options: GenerateOptions,
+  onProgress?: (bytesDone: number, bytesTotal: number) => void,
+): Promise<GeneratedTotals> {
   // A few blocks may queue, so generating the next block overlaps writing the last.
   const out = createWriteStream(path, { highWaterMark: 4 * BLOCK_BYTES });
   try {
     const blocks = generateEdgarDay(options);
+    let bytesDone = 0;
     for (let step = blocks.next(); ; step = blocks.next()) {
       if (step.done) {
         out.end();
         await finished(out);
         return step.value;
       }
+      bytesDone += step.value.length;
+      onProgress?.(Math.min(bytesDone, options.bytes), options.bytes);
       if (!out.write(step.value)) {
         await once(out, "drain");
       }

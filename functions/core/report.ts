@@ -38,8 +38,11 @@ interface Renderer {
 
 let renderer: Promise<Renderer> | undefined;
 
-/** Plot and a server-side DOM, loaded once per process (the reducer renders one page per run). */
-function loadRenderer(): Promise<Renderer> {
+/**
+ * Plot and a server-side DOM, loaded once per process (the reducer renders one page per run);
+ * renderReport calls it, and a caller timing the rendering alone may call it first.
+ */
+export function loadRenderer(): Promise<Renderer> {
   renderer ??= Promise.all([import("@observablehq/plot"), import("linkedom")]).then(
     ([Plot, { parseHTML }]) => ({
       Plot,

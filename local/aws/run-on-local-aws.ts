@@ -10,10 +10,13 @@ import { basename, dirname, join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
 import type { RunOverrides } from "../../functions/core/run-options";
+import { readPlan } from "../../functions/stages/read-plan";
 import { executionName } from "../../functions/trigger/execution-name";
+import type { RunProgress } from "../progress";
 import { startLambdaWorkerPool } from "./lambda-worker-pool";
 import { startLocalS3 } from "./local-s3";
 import { type LocalExecutionResult, runLocalExecution } from "./local-step-functions";
+import { invokerReportingProgress } from "./run-progress";
 import { cachedSynthesizedPipeline } from "./synthesized-pipeline";
 
 export interface LocalAwsRunInput {
@@ -25,6 +28,8 @@ export interface LocalAwsRunInput {
   readonly workers: number;
   /** Key prefix uploads arrive under (the stack's inputPrefix). */
   readonly inputPrefix?: string;
+  /** Hears of each range mapped. */
+  readonly onProgress?: RunProgress;
 }
 
 export interface LocalAwsRunOutcome {
@@ -70,7 +75,16 @@ export async function runOnLocalAws(input: LocalAwsRunInput): Promise<LocalAwsRu
       stateMachineArn: pipeline.stateMachineArn,
       name,
       input: { ...input.overrides, bucket: pipeline.buckets.input, key },
-      invoke: pool.invoke,
+      invoke:
+        input.onProgress === undefined
+          ? pool.invoke
+          : invokerReportingProgress(pool.invoke, {
+              planFunctionArn: pipeline.functions.Plan.arn,
+              mapFunctionArn: pipeline.functions.Map.arn,
+              rangesOf: async (planKey) =>
+                (await readPlan(s3ObjectStore(s3.client, pipeline.buckets.work), planKey)).ranges,
+              onProgress: input.onProgress,
+            }),
       s3: s3.client,
     });
     const executionSeconds = lap();
