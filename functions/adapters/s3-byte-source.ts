@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ByteSource } from "../core/byte-source";
-import { InputRejectedError } from "../core/errors";
+import { IncompleteReadError, InputRejectedError } from "../core/errors";
 
 export interface S3ObjectRef {
   readonly bucket: string;
@@ -46,18 +46,52 @@ export async function openS3ByteSource(
             IfMatch: objectEtag === "" ? undefined : objectEtag,
           }),
         )
-        .catch((e: unknown) => {
-          throw describeS3Failure(e, name, objectEtag);
+        .catch(async (e: unknown) => {
+          throw await describeReadFailure(s3, ref, e, name, objectEtag);
         });
       const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
-      if (body === undefined) return;
-      try {
-        for await (const chunk of body) yield chunk;
-      } finally {
-        body.destroy?.();
+      // A body cut short with a matching Content-Length passes the SDK and Node unnoticed.
+      const expected = Math.min(end, objectSize) - start;
+      let received = 0;
+      if (body !== undefined) {
+        try {
+          for await (const chunk of body) {
+            received += chunk.length;
+            yield chunk;
+          }
+        } finally {
+          body.destroy?.();
+        }
+      }
+      if (received !== expected) {
+        throw new IncompleteReadError(
+          `${name}: the read of bytes [${start}, ${start + expected}) returned ${received} bytes, not ${expected}; the connection was cut short: retry`,
+        );
       }
     },
   };
+}
+
+/**
+ * A ranged read's failure. For a replaced object (412 on If-Match) the message names both
+ * versions: the current ETag needs a HEAD, since a 412 carries none.
+ */
+async function describeReadFailure(
+  s3: S3Client,
+  ref: S3ObjectRef,
+  e: unknown,
+  name: string,
+  etag: string,
+): Promise<Error> {
+  const failure = describeS3Failure(e, name, etag);
+  if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) return failure;
+  const now = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key })).then(
+    (head) => head.ETag ?? "(none)",
+    () => "(unknown: it could not be read)",
+  );
+  return new InputRejectedError(
+    `${name} was replaced during the run: it was ETag ${etag} when planned and is now ETag ${now}; start a new execution for the new version`,
+  );
 }
 
 /**

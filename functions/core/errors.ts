@@ -51,3 +51,8 @@ export class PreconditionFailedError extends EtlError {
 export class CommitConflictError extends EtlError {
   readonly code = "COMMIT_CONFLICT";
 }
+
+/** A read of the input returned other than the bytes asked for (a connection cut short): transient. */
+export class IncompleteReadError extends EtlError {
+  readonly code = "INCOMPLETE_READ";
+}

@@ -104,15 +104,17 @@ describe("plan, map and reduce handlers over S3 (s3rver on 127.0.0.1)", () => {
     // Prepare: plan one version of the object, then upload another over it
     await s3.client.send(new PutObjectCommand({ Bucket: "input", Key: "incoming/replaced.csv", Body: csv }));
     const plan = await handlers.plan({ runId: "run-2", bucket: "input", key: "incoming/replaced.csv" });
-    await s3.client.send(
+    const replaced = await s3.client.send(
       new PutObjectCommand({ Bucket: "input", Key: "incoming/replaced.csv", Body: syntheticCsv(10) }),
     );
 
-    // Act + Assess
+    // Act + Assess: the message names the object and both versions.
     await expect(
       handlers.map({ version: 1, runId: "run-2", planKey: plan.planKey, index: 0 }),
     ).rejects.toThrow(
-      /s3:\/\/input\/incoming\/replaced.csv changed during the run \(its ETag is no longer "[0-9a-f]{32}"\); start a new execution/,
+      new RegExp(
+        `s3://input/incoming/replaced.csv was replaced during the run: it was ETag "[0-9a-f]{32}" when planned and is now ETag ${replaced.ETag}; start a new execution`,
+      ),
     );
   });
 
