@@ -4,16 +4,18 @@
  * Pure: no constructs, no environment.
  */
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from "../functions/contracts";
+import { DEFAULT_MAX_INFLATED_BYTES } from "../functions/core/archive";
 import { EtlError } from "../functions/core/errors";
 import { resolveRunOptions } from "../functions/core/run-options";
+import { MAX_STAGED_BYTES } from "../functions/inflate/config";
 
 /** A context value is missing its expected shape. */
 export class DeployConfigError extends EtlError {
   readonly code = "BAD_DEPLOY_CONTEXT";
 }
 
-export type FunctionRole = "trigger" | "plan" | "map" | "reduce";
-export const FUNCTION_ROLES: readonly FunctionRole[] = ["trigger", "plan", "map", "reduce"];
+export type FunctionRole = "trigger" | "inflate" | "plan" | "map" | "reduce";
+export const FUNCTION_ROLES: readonly FunctionRole[] = ["trigger", "inflate", "plan", "map", "reduce"];
 
 export interface FunctionSizing {
   readonly memoryMb: number;
@@ -22,10 +24,12 @@ export interface FunctionSizing {
 
 /**
  * Defaults per function. map: 1,769 MB is exactly one vCPU (parsing is CPU-bound and
- * single-threaded); reduce: merging every partial's ip counts wants memory and the most time.
+ * single-threaded); inflate: one vCPU too (zlib is single-threaded) and the longest timeout, as
+ * it streams a whole day; reduce: merging every partial's ip counts wants memory and the most time.
  */
 export const DEFAULT_FUNCTION_SIZING: Readonly<Record<FunctionRole, FunctionSizing>> = {
   trigger: { memoryMb: 256, timeoutSeconds: 30 },
+  inflate: { memoryMb: 1769, timeoutSeconds: 900 },
   plan: { memoryMb: 512, timeoutSeconds: 60 },
   map: { memoryMb: 1769, timeoutSeconds: 300 },
   reduce: { memoryMb: 3008, timeoutSeconds: 900 },
@@ -61,6 +65,8 @@ export interface DeployConfig {
   readonly accessLogRetentionDays: number;
   /** rangeBytes, maxRecordBytes, mode, checks every run starts from; an execution may override. */
   readonly runDefaults: RunOptions;
+  /** Inflating more than this from one .zip or .gz upload fails its run (zip bombs). @default 16 GiB */
+  readonly maxInflatedBytes: number;
   /** Ranges of one object mapped at once. @default 100 */
   readonly maxConcurrency: number;
   /** Objects of a `{bucket, prefix}` execution run at once. @default 4 */
@@ -92,6 +98,7 @@ export const CONTEXT_KEYS = [
   "maxRecordBytes",
   "mode",
   "checks",
+  "maxInflatedBytes",
   "maxConcurrency",
   "backfillMaxConcurrency",
   "architecture",
@@ -137,6 +144,7 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     workRetentionDays: read.wholeNumber("workRetentionDays", REDRIVE_WINDOW_DAYS, REDRIVE_WINDOW_DAYS, 3650),
     accessLogRetentionDays: read.wholeNumber("accessLogRetentionDays", 90, 1, 3650),
     runDefaults: read.runDefaults(),
+    maxInflatedBytes: read.wholeNumber("maxInflatedBytes", DEFAULT_MAX_INFLATED_BYTES, 1, MAX_STAGED_BYTES),
     maxConcurrency: read.wholeNumber("maxConcurrency", 100, 1, 10_000),
     backfillMaxConcurrency: read.wholeNumber("backfillMaxConcurrency", 4, 1, 1_000),
     architecture: read.oneOf("architecture", ["arm64", "x86_64"] as const, "arm64"),

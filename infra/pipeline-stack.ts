@@ -24,6 +24,7 @@ export interface PipelineStackProps extends StackProps {
 /** Work keys by kind, as IAM patterns derived from the functions' key layout. */
 const WORK_PLANS = workKeys.plan("*");
 const WORK_TASKS = workKeys.tasks("*");
+const WORK_STAGED = workKeys.staged("*");
 const WORK_PARTIALS = workKeys.partial("*", 0).replace(/[^/]+$/, "*");
 
 export class PipelineStack extends Stack {
@@ -51,9 +52,10 @@ export class PipelineStack extends Stack {
       outputBucketName: output.bucketName,
       outputPrefix: config.outputPrefix,
       runDefaults: config.runDefaults,
+      maxInflatedBytes: config.maxInflatedBytes,
     });
-    const stage = (id: "Plan" | "Map" | "Reduce", description: string) => {
-      const role = id.toLowerCase() as "plan" | "map" | "reduce";
+    const stage = (id: "Inflate" | "Plan" | "Map" | "Reduce", description: string) => {
+      const role = id.toLowerCase() as "inflate" | "plan" | "map" | "reduce";
       return new EtlFunction(this, id, {
         entry: `functions/${role}/handler.ts`,
         description,
@@ -65,12 +67,24 @@ export class PipelineStack extends Stack {
       });
     };
 
+    const inflate = stage("Inflate", "Inflates a .zip or .gz upload's CSV into the work bucket").function;
+    grantObjects(inflate, input, ["s3:GetObject"], [inputObjects], "reads the uploaded archive");
+    grantObjects(
+      inflate,
+      work,
+      ["s3:PutObject", "s3:AbortMultipartUpload"],
+      [WORK_STAGED],
+      "writes each run's staged CSV with a multipart upload, aborted if the archive is bad",
+    );
+
     const plan = stage("Plan", "Validates an object's header and cuts it into byte ranges").function;
     grantObjects(plan, input, ["s3:GetObject"], [inputObjects], "reads the header of the object to plan");
+    grantObjects(plan, work, ["s3:GetObject"], [WORK_STAGED], "reads the header of a staged CSV");
     grantObjects(plan, work, ["s3:PutObject"], [WORK_PLANS, WORK_TASKS], "writes each run's plan and tasks");
 
     const map = stage("Map", "Parses one byte range into a partial aggregate").function;
     grantObjects(map, input, ["s3:GetObject"], [inputObjects], "reads its byte range of the object");
+    grantObjects(map, work, ["s3:GetObject"], [WORK_STAGED], "reads its byte range of a staged CSV");
     grantObjects(map, work, ["s3:GetObject"], [WORK_PLANS], "reads the run's plan");
     grantObjects(map, work, ["s3:PutObject"], [WORK_PARTIALS], "writes its range's partial");
 
@@ -103,6 +117,7 @@ export class PipelineStack extends Stack {
 
     this.pipeline = new PipelineStateMachine(this, "Pipeline", {
       stateMachineName: config.stateMachineName,
+      inflateFunction: inflate,
       planFunction: plan,
       mapFunction: map,
       reduceFunction: reduce,
@@ -126,7 +141,13 @@ export class PipelineStack extends Stack {
 
     this.alarms = new PipelineAlarms(this, "Alarms", {
       stateMachine: this.pipeline.stateMachine,
-      functions: { Trigger: this.trigger.function.function, Plan: plan, Map: map, Reduce: reduce },
+      functions: {
+        Trigger: this.trigger.function.function,
+        Inflate: inflate,
+        Plan: plan,
+        Map: map,
+        Reduce: reduce,
+      },
       deadLetterQueue: this.trigger.deadLetterQueue,
       email: config.alarmEmail,
     });

@@ -2,8 +2,9 @@
  * The pipeline's one Step Functions definition (JSONPath, so the local ASL interpreter runs the
  * same one):
  *
- *   ValidateInput ─ {bucket, key} ──▶ StartRun ▶ Plan ▶ MapRanges (Distributed) ▶ Reduce ▶ CheckResult
- *         │                                          └─ MapRange (Lambda, one per byte range)
+ *   ValidateInput ─ {bucket, key} ──▶ StartRun ▶ IsArchive ▶ Plan ▶ MapRanges (Distributed) ▶ Reduce ▶ CheckResult
+ *         │                            .zip/.gz ─┤ Inflate      └─ MapRange (Lambda, one per byte range)
+ *         │                                else ─┘ UploadedCsv
  *         ├─ {bucket, prefix} ──▶ RunEachObject (Distributed, over ListObjectsV2)
  *         │                          └─ IsPipelineInput ▶ RunObject: StartExecution.sync:2 of this
  *         │                             state machine with {bucket, key}, a child run per object
@@ -22,6 +23,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { ARCHIVE_SUFFIXES } from "../../functions/core/archive";
 import { workKeys } from "../../functions/stages/layout";
 import { PIPELINE_INPUT_SUFFIXES } from "../../functions/trigger/object-created";
 import { acknowledgeGeneratedPolicy, acknowledgeWildcardResources } from "../nag";
@@ -39,6 +41,8 @@ import {
 export interface PipelineStateMachineProps {
   /** Fixed, so the `{bucket, prefix}` flow can name this state machine in its own definition. */
   readonly stateMachineName: string;
+  /** Stages a .zip or .gz upload's CSV in the work bucket before planning. */
+  readonly inflateFunction: lambda.IFunction;
   readonly planFunction: lambda.IFunction;
   readonly mapFunction: lambda.IFunction;
   readonly reduceFunction: lambda.IFunction;
@@ -91,10 +95,44 @@ export class PipelineStateMachine extends Construct {
       },
       resultPath: "$.run",
     });
+    // A zip or gzip stream cannot be cut into byte ranges: such an upload's CSV is staged in the
+    // work bucket first, and `$.source` names what the plan reads, staged or uploaded.
+    const inflate = lambdaStep(this, "Inflate", props.inflateFunction, {
+      payload: sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt("$.run.runId"),
+        bucket: sfn.JsonPath.stringAt("$.bucket"),
+        key: sfn.JsonPath.stringAt("$.key"),
+      }),
+      resultSelector: {
+        bucket: sfn.JsonPath.stringAt("$.Payload.bucket"),
+        key: sfn.JsonPath.stringAt("$.Payload.key"),
+        archive: sfn.JsonPath.objectAt("$.Payload.archive"),
+      },
+      resultPath: "$.source",
+    }).addCatch(runFailed, catchInto);
+    const uploadedCsv = new sfn.Pass(this, "UploadedCsv", {
+      comment: "Not an archive: the plan reads the upload itself.",
+      parameters: { bucket: sfn.JsonPath.stringAt("$.bucket"), key: sfn.JsonPath.stringAt("$.key") },
+      resultPath: "$.source",
+    });
+    const isArchive = new sfn.Choice(this, "IsArchive")
+      .when(
+        sfn.Condition.or(
+          ...Object.values(ARCHIVE_SUFFIXES).map((suffix) =>
+            sfn.Condition.stringMatches("$.key", `*${suffix}`),
+          ),
+        ),
+        inflate,
+      )
+      .otherwise(uploadedCsv);
+
     const plan = lambdaStep(this, "Plan", props.planFunction, {
-      // The execution input (bucket, key and any overrides) plus the runId, as the plan expects.
+      // The execution input (any overrides) plus the runId and the source to read, as the plan expects.
       payload: sfn.TaskInput.fromJsonPathAt(
-        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt("$"), sfn.JsonPath.objectAt("$.run")),
+        sfn.JsonPath.jsonMerge(
+          sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt("$"), sfn.JsonPath.objectAt("$.run")),
+          sfn.JsonPath.objectAt("$.source"),
+        ),
       ),
       resultSelector: {
         runId: sfn.JsonPath.stringAt("$.Payload.runId"),
@@ -164,7 +202,12 @@ export class PipelineStateMachine extends Construct {
       )
       .otherwise(new sfn.Succeed(this, "Done"));
 
-    const runOneObject = startRun.next(plan).next(mapRanges).next(reduce).next(checkResult);
+    const runOneObject = startRun
+      .next(isArchive.afterwards())
+      .next(plan)
+      .next(mapRanges)
+      .next(reduce)
+      .next(checkResult);
 
     const runObject = new StartOwnExecution(this, "RunObject", {
       comment: "This state machine, for one object; waits for it and fails if it fails.",
@@ -300,7 +343,9 @@ export class PipelineStateMachine extends Construct {
     );
     acknowledgeWildcardResources(
       role,
-      [props.planFunction, props.mapFunction, props.reduceFunction].map((fn) => `${fn.functionArn}:*`),
+      [props.inflateFunction, props.planFunction, props.mapFunction, props.reduceFunction].map(
+        (fn) => `${fn.functionArn}:*`,
+      ),
       "LambdaInvoke's grant on the function's versions and aliases (`<function ARN>:*`) besides the function",
     );
     acknowledgeWildcardResources(
