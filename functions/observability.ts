@@ -5,10 +5,11 @@
  * (`service`: trigger, plan, map, reduce), so their number never grows with runs or ranges; the
  * run id and range index travel as EMF properties, searchable in Logs Insights.
  *
- * Outside Lambda (the local runner, tests) both stay quiet unless POWERTOOLS_LOG_LEVEL and
- * POWERTOOLS_METRICS_DISABLED=false ask for them (`edgar-etl run --verbose` does).
+ * Outside Lambda (the local runner, tests) no metric is published and the log lines stay quiet
+ * unless POWERTOOLS_LOG_LEVEL asks for them (`edgar-etl run --verbose` does); they then go to
+ * stderr, as diagnostics, never mixed into a command's output.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
+import { Logger, type LogItem } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { ByteSource } from "./core/byte-source";
 
@@ -60,18 +61,18 @@ export interface StageTelemetry {
 
 export function stageTelemetry(stage: PipelineStage, env: NodeJS.ProcessEnv = process.env): StageTelemetry {
   const inLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
-  const logger = new Logger({
-    serviceName: stage,
-    // In Lambda the function's log level applies (Advanced Logging Controls).
-    logLevel: inLambda ? undefined : ((env.POWERTOOLS_LOG_LEVEL ?? "SILENT") as "SILENT"),
-  });
+  // In Lambda the function's log level applies (Advanced Logging Controls).
+  const logger = inLambda
+    ? new Logger({ serviceName: stage })
+    : new StderrLogger({
+        serviceName: stage,
+        logLevel: (env.POWERTOOLS_LOG_LEVEL ?? "SILENT") as "SILENT",
+      });
   const metrics = new Metrics({
     namespace: env[METRICS_NAMESPACE_ENV] ?? DEFAULT_METRICS_NAMESPACE,
     serviceName: stage,
   });
-  const publishMetrics = inLambda
-    ? env.POWERTOOLS_METRICS_DISABLED !== "true"
-    : env.POWERTOOLS_METRICS_DISABLED === "false";
+  const publishMetrics = inLambda && env.POWERTOOLS_METRICS_DISABLED !== "true";
   return {
     logger,
     report(message, fields, values) {
@@ -92,6 +93,14 @@ export function stageTelemetry(stage: PipelineStage, env: NodeJS.ProcessEnv = pr
       }
     },
   };
+}
+
+/** Off Lambda, stdout is a command's output: log lines go to stderr. */
+class StderrLogger extends Logger {
+  protected override printLog(_logLevel: number, log: LogItem): void {
+    log.prepareForPrint();
+    process.stderr.write(`${JSON.stringify(log.getAttributes(), this.getJsonReplacer())}\n`);
+  }
 }
 
 /** `source`, adding the length of every chunk it streams to `counter.total`. */

@@ -32,7 +32,7 @@ const RUN_USAGE = `usage: edgar-etl run <file.csv> --out <dir> [options]
   --max-corrupt-share SHARE      largest share of parsed records that are corrupt
   --allow-empty                  a file with no ok rows passes
   --checks JSON                  any checks as JSON, e.g. '{"rowCount":{"min":1},"maxCorruptShare":null}'
-  --verbose                      stack traces on failure
+  --verbose                      stack traces on failure; the Lambdas' JSON log lines on stderr (local-aws)
 exit codes: 0 ok; 1 the run failed; 2 bad usage; 3 outputs written but a data check failed`;
 const GENERATE_USAGE = "usage: edgar-etl generate --bytes N [--seed S (1)] --out <file.csv>";
 const DEMO_USAGE = `usage: edgar-etl demo [run options]
@@ -280,6 +280,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
         overrides,
         workers: concurrency,
         onProgress: progress.update,
+        verbose: values.verbose === true,
       });
       seconds = (performance.now() - started) / 1000;
       const t = outcome.seconds;

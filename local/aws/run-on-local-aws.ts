@@ -28,6 +28,8 @@ export interface LocalAwsRunInput {
   readonly workers: number;
   /** Key prefix uploads arrive under (the stack's inputPrefix). */
   readonly inputPrefix?: string;
+  /** The handlers' structured log lines, as Lambda would log them, on stderr. @default false */
+  readonly verbose?: boolean;
   /** Hears of each range mapped. */
   readonly onProgress?: RunProgress;
 }
@@ -56,7 +58,8 @@ export async function runOnLocalAws(input: LocalAwsRunInput): Promise<LocalAwsRu
   const pipeline = cachedSynthesizedPipeline();
   const synth = lap();
   const s3 = await startLocalS3([pipeline.buckets.input, pipeline.buckets.work, pipeline.buckets.output]);
-  const pool = startLambdaWorkerPool(pipeline, s3.env, input.workers);
+  const logLevel = { POWERTOOLS_LOG_LEVEL: input.verbose === true ? "INFO" : "SILENT" };
+  const pool = startLambdaWorkerPool(pipeline, { ...s3.env, ...logLevel }, input.workers);
   try {
     const key = `${input.inputPrefix ?? "incoming/"}${basename(input.file)}`;
     const { size } = await stat(input.file);
