@@ -11,7 +11,6 @@ import { ConfigError, EtlError } from "../functions/core/errors";
 import { type RunOverrides, resolveRunOptions, type SettingNames } from "../functions/core/run-options";
 import type { ValidationReport } from "../functions/core/validation";
 import { outputKeys, sourceStem } from "../functions/stages/layout";
-import { runOnLocalAws } from "./aws/run-on-local-aws";
 import { BACKFILL_USAGE, backfillCommand, STATUS_USAGE, statusCommand } from "./backfill";
 import { generateEdgarFile } from "./generate";
 import { progressDisplay } from "./progress";
@@ -274,6 +273,8 @@ async function runCommand(args: readonly string[]): Promise<number> {
   try {
     if (engine === "local-aws") {
       const started = performance.now();
+      // Loaded only for this engine: it brings the CDK app, the SDK and the local servers.
+      const { runOnLocalAws } = await import("./aws/run-on-local-aws");
       const outcome = await runOnLocalAws({
         file: resolve(input),
         outDir,

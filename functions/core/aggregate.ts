@@ -143,7 +143,8 @@ function maxOf(a: string | null, b: string | null): string | null {
  */
 export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
   const out = emptyAggregate();
-  const ipTotals = new ByteCounter();
+  // The merged table holds at least the largest part's keys; twice that saves most regrowth.
+  const ipTotals = new ByteCounter(2 * Math.max(0, ...parts.map((p) => p.ipCounts.ends.length)));
   const errorRows: { offset: number; date: string; time: string; extention: string | null; code: number }[] =
     [];
   for (const p of parts) {

@@ -25,9 +25,9 @@ const PENDING_KEYS = 64;
 const PENDING_INTS = 5;
 
 export class ByteCounter {
-  private slots = new Int32Array(INITIAL_SLOTS * SLOT_WORDS);
-  private counts = new Float64Array(INITIAL_SLOTS);
-  private mask = INITIAL_SLOTS - 1;
+  private slots: Int32Array;
+  private counts: Float64Array;
+  private mask: number;
   private keys = 0;
   /** Keys longer than INLINE_BYTES, back to back. */
   private arena = new Uint8Array(0);
@@ -35,6 +35,15 @@ export class ByteCounter {
   private readonly pending = new Int32Array(PENDING_KEYS * PENDING_INTS);
   private readonly pendingCounts = new Float64Array(PENDING_KEYS);
   private pendingKeys = 0;
+
+  /** `expectedKeys` sizes the table up front, saving the rehashes of growing to it. */
+  constructor(expectedKeys = 0) {
+    let slotCount = INITIAL_SLOTS;
+    while (slotCount * 3 < expectedKeys * 4) slotCount *= 2;
+    this.slots = new Int32Array(slotCount * SLOT_WORDS);
+    this.counts = new Float64Array(slotCount);
+    this.mask = slotCount - 1;
+  }
 
   /** Adds `count` (default one) to the count of bytes[start, end). */
   add(bytes: Uint8Array, start: number, end: number, count = 1): void {

@@ -1,5 +1,32 @@
-import type { ByteRange } from "../contracts";
+import {
+  type ByteRange,
+  type HeaderLayout,
+  PLAN_FORMAT,
+  type Plan,
+  type RunOptions,
+  type SourceRef,
+} from "../contracts";
 import { ConfigError } from "./errors";
+
+/** The plan of a run: the source, its checked header, the options and the ranges to map. */
+export function buildPlan(
+  runId: string,
+  source: SourceRef,
+  header: HeaderLayout,
+  options: RunOptions,
+  now: Date,
+): Plan {
+  return {
+    format: PLAN_FORMAT,
+    version: 1,
+    runId,
+    source,
+    header,
+    options,
+    ranges: planRanges(header.dataStart, source.size, options.rangeBytes),
+    plannedAt: now.toISOString(),
+  };
+}
 
 /** Step Functions' Distributed Map handles many more, but a run this wide is never needed. */
 export const MAX_RANGES = 10_000;

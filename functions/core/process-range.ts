@@ -21,6 +21,8 @@ export async function processRange(source: ByteSource, plan: Plan, index: number
     sample: plan.options.sample,
     maxRecordBytes: plan.options.maxRecordBytes,
     quarantineLimit: plan.options.quarantineLimitPerRange,
+    // EDGAR days hold about one distinct IP per 500 bytes in a 64 MiB range.
+    expectedIps: Math.min((range.end - range.start) / 500, 1 << 20),
   });
   let bounds: { firstRecordAt: number; endedAt: number };
   try {

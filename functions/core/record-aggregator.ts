@@ -26,6 +26,8 @@ export interface RecordAggregatorOptions {
   readonly sample: SampleSpec | null;
   readonly maxRecordBytes: number;
   readonly quarantineLimit: number;
+  /** A guess at the distinct IPs to come, to size the IP table up front. */
+  readonly expectedIps?: number;
 }
 
 const COMMA = 44;
@@ -43,7 +45,7 @@ const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 export class RecordAggregator {
   private readonly agg: Aggregate = emptyAggregate();
-  private readonly ips = new ByteCounter();
+  private readonly ips: ByteCounter;
   private readonly missing = new Float64Array(NCOLS);
   private readonly invalid = new Float64Array(NCOLS);
   private readonly corrupt = new Map<CorruptReason, number>();
@@ -80,6 +82,7 @@ export class RecordAggregator {
     });
     this.optionalIntegerAt = OPTIONAL_INTEGER_COLUMNS.map((c) => this.pos[c]!);
     this.sampler = makeSampler(options.sample);
+    this.ips = new ByteCounter(options.expectedIps ?? 0);
   }
 
   /**

@@ -99,22 +99,28 @@ export function buildTables(agg: Aggregate, topN: number): Record<TableName, Tab
 
 /**
  * Positions of `ipCounts` (ordered by key bytes) by count descending, then key ascending: a
- * total order, so ties are stable. Each position is packed with its count into one number,
- * (maxCount - count) * n + position, and the numbers are sorted natively; a comparator sort
- * is the fallback when that could exceed 2^53.
+ * total order, so ties are stable. Counts are small integers, so a counting sort places each
+ * position in one pass; a comparator sort is the fallback for counts too large to bucket.
  */
 export function rankIps(ipCounts: IpCounts): Int32Array {
   const { counts } = ipCounts;
   const n = counts.length;
   let maxCount = 0;
   for (let i = 0; i < n; i++) if (counts[i]! > maxCount) maxCount = counts[i]!;
-  if ((maxCount + 1) * n <= Number.MAX_SAFE_INTEGER) {
-    const packed = new Float64Array(n);
-    for (let i = 0; i < n; i++) packed[i] = (maxCount - counts[i]!) * n + i;
-    packed.sort();
-    return Int32Array.from(packed, (p) => p % n);
+  if (maxCount > Math.max(1 << 20, 4 * n) || !counts.every(Number.isSafeInteger)) {
+    return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => counts[b]! - counts[a]! || a - b);
   }
-  return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => counts[b]! - counts[a]! || a - b);
+  // startOf[c]: where the positions with count c begin, counts descending.
+  const startOf = new Int32Array(maxCount + 2);
+  for (let i = 0; i < n; i++) startOf[maxCount - counts[i]!]!++;
+  for (let c = 0, sum = 0; c <= maxCount; c++) {
+    const inBucket = startOf[c]!;
+    startOf[c] = sum;
+    sum += inBucket;
+  }
+  const ranked = new Int32Array(n);
+  for (let i = 0; i < n; i++) ranked[startOf[maxCount - counts[i]!]!++] = i;
+  return ranked;
 }
 
 /** The keys at `positions` of `ipCounts`, in that order, as views into its key bytes. */

@@ -1,18 +1,10 @@
-import {
-  type ArchiveRef,
-  PLAN_FORMAT,
-  type Plan,
-  type PlanResult,
-  type RangeTask,
-  type RunOptions,
-  type SourceRef,
-} from "../contracts";
+import type { ArchiveRef, PlanResult, RangeTask, RunOptions, SourceRef } from "../contracts";
 import { memberKey } from "../core/archive";
 import type { ByteSource } from "../core/byte-source";
 import { readHeader } from "../core/header";
 import type { ObjectStore } from "../core/object-store";
 import { putJson } from "../core/object-store";
-import { planRanges } from "../core/plan";
+import { buildPlan } from "../core/plan";
 import { sourceStem, workKeys } from "./layout";
 
 export interface PlanStageInput {
@@ -45,16 +37,7 @@ export async function planRun(input: PlanStageInput): Promise<PlanResult> {
     stem: sourceStem(archive === undefined ? location.key : memberKey(archive.key, archive.member)),
     ...(archive === undefined ? {} : { archive }),
   };
-  const plan: Plan = {
-    format: PLAN_FORMAT,
-    version: 1,
-    runId,
-    source: sourceRef,
-    header,
-    options,
-    ranges: planRanges(header.dataStart, source.size, options.rangeBytes),
-    plannedAt: (input.now ?? new Date()).toISOString(),
-  };
+  const plan = buildPlan(runId, sourceRef, header, options, input.now ?? new Date());
   const planKey = workKeys.plan(runId);
   const tasksKey = workKeys.tasks(runId);
   const tasks: RangeTask[] = plan.ranges.map((r) => ({ version: 1, runId, planKey, index: r.index }));

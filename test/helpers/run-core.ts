@@ -6,7 +6,6 @@
 import {
   DEFAULT_RUN_OPTIONS,
   type HeaderLayout,
-  PLAN_FORMAT,
   type Plan,
   type RunOptions,
 } from "../../functions/contracts";
@@ -15,7 +14,7 @@ import { memoryByteSource } from "../../functions/core/byte-source";
 import { assignLineNumbers, type CoverageProof, proveCoverage } from "../../functions/core/coverage";
 import { readHeader } from "../../functions/core/header";
 import type { RangePartial } from "../../functions/core/partial";
-import { planRanges } from "../../functions/core/plan";
+import { buildPlan } from "../../functions/core/plan";
 import { processRange } from "../../functions/core/process-range";
 import { buildTables, type Table, type TableName } from "../../functions/core/tables";
 
@@ -38,16 +37,8 @@ export interface CoreRun {
 }
 
 export function makePlan(header: HeaderLayout, size: number, options: RunOptions, name = "memory.csv"): Plan {
-  return {
-    format: PLAN_FORMAT,
-    version: 1,
-    runId: "test-run",
-    source: { key: name, size, stem: name.replace(/\.csv$/, "") },
-    header,
-    options,
-    ranges: planRanges(header.dataStart, size, options.rangeBytes),
-    plannedAt: "2024-01-01T00:00:00.000Z",
-  };
+  const source = { key: name, size, stem: name.replace(/\.csv$/, "") };
+  return buildPlan("test-run", source, header, options, new Date("2024-01-01T00:00:00.000Z"));
 }
 
 export async function runCore(input: CoreRunInput): Promise<CoreRun> {
