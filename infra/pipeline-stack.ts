@@ -139,15 +139,16 @@ export class PipelineStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     });
 
+    const pipelineFunctions = {
+      Trigger: this.trigger.function.function,
+      Inflate: inflate,
+      Plan: plan,
+      Map: map,
+      Reduce: reduce,
+    };
     this.alarms = new PipelineAlarms(this, "Alarms", {
       stateMachine: this.pipeline.stateMachine,
-      functions: {
-        Trigger: this.trigger.function.function,
-        Inflate: inflate,
-        Plan: plan,
-        Map: map,
-        Reduce: reduce,
-      },
+      functions: pipelineFunctions,
       deadLetterQueue: this.trigger.deadLetterQueue,
       email: config.alarmEmail,
     });
@@ -155,7 +156,7 @@ export class PipelineStack extends Stack {
     this.dashboard = new PipelineDashboard(this, "Dashboard", {
       dashboardName: this.stackName,
       stateMachine: this.pipeline.stateMachine,
-      functions: { Trigger: this.trigger.function.function, Plan: plan, Map: map, Reduce: reduce },
+      functions: pipelineFunctions,
       metricsNamespace: this.stackName,
     });
     this.catalog = new PipelineCatalog(this, "Catalog", {

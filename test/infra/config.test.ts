@@ -19,7 +19,7 @@ describe("readDeployConfig", () => {
       inputPrefix: "incoming/",
       outputBucketName: undefined,
       outputPrefix: "",
-      workRetentionDays: 7,
+      workRetentionDays: 14,
       accessLogRetentionDays: 90,
       runDefaults: DEFAULT_RUN_OPTIONS,
       maxInflatedBytes: 16 * 1024 ** 3,
@@ -76,6 +76,11 @@ describe("readDeployConfig", () => {
       'context "architecture" must be one of arm64, x86_64, got "arm"; e.g. -c architecture=arm64',
     ],
     [{ logRetentionDays: 10 }, 'context "logRetentionDays" must be one of 1, 3, 5, 7, 14, 30,'],
+    // A redrive (allowed for 14 days) rereads the run's work files: they must outlive it.
+    [
+      { workRetentionDays: "7" },
+      'context "workRetentionDays" must be a whole number from 14 to 3650, got "7"',
+    ],
     [{ inputPrefix: "incoming" }, 'context "inputPrefix" must be empty or a key prefix ending in "/"'],
     [{ outputPrefix: "/tables/" }, 'context "outputPrefix" must be empty or a key prefix ending in "/"'],
     [{ inputPrefix: "in*/" }, 'no "*" or "?"'],

@@ -13,6 +13,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import cdkJson from "../../cdk.json";
+import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { createPipelineApp } from "../../infra/pipeline-app";
 import type { PipelineStack } from "../../infra/pipeline-stack";
 
@@ -46,9 +47,11 @@ function roleOfFunction(template: Template, description: RegExp): string {
 function canonical(statements: Record<string, unknown>[]): Record<string, unknown>[] {
   const sorted = (v: unknown) =>
     Array.isArray(v) ? [...v].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) : v;
+  const keyOrdered = (s: Record<string, unknown>) =>
+    JSON.stringify(Object.entries(s).sort(([a], [b]) => (a < b ? -1 : 1)));
   return statements
     .map((s) => ({ ...s, Action: sorted(s.Action), Resource: sorted(s.Resource) }))
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    .sort((a, b) => keyOrdered(a).localeCompare(keyOrdered(b)));
 }
 
 describe("PipelineStack with cdk.json's context", () => {
@@ -129,15 +132,43 @@ describe("PipelineStack with cdk.json's context", () => {
       });
     });
 
-    it("work: unversioned, runs/ expires after 7 days", () => {
+    it("work: unversioned, runs/ expires after 14 days (the redrive window), query results after 30", () => {
       const work = template.toJSON().Resources[ids.work].Properties;
       expect(work.VersioningConfiguration).toBeUndefined();
       expect(work.LifecycleConfiguration.Rules).toContainEqual({
         Id: "ExpireRuns",
         Prefix: "runs/",
-        ExpirationInDays: 7,
+        ExpirationInDays: 14,
         Status: "Enabled",
       });
+      expect(work.LifecycleConfiguration.Rules).toContainEqual({
+        Id: "ExpireQueryResults",
+        Prefix: "athena-results/",
+        ExpirationInDays: 30,
+        Status: "Enabled",
+      });
+    });
+
+    it.each([
+      ["input", "ExpireOldVersions"],
+      ["output", "ExpireReplacedOutputs"],
+    ] as const)("%s: a delete marker left alone once its versions expired is removed", (bucket, rule) => {
+      template.hasResource("AWS::S3::Bucket", {
+        Properties: Match.objectLike({
+          LifecycleConfiguration: {
+            Rules: Match.arrayWith([
+              Match.objectLike({
+                Id: rule,
+                NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+                ExpiredObjectDeleteMarker: true,
+              }),
+            ]),
+          },
+        }),
+      });
+      expect(JSON.stringify(template.toJSON().Resources[ids[bucket]].Properties)).toContain(
+        '"ExpiredObjectDeleteMarker":true',
+      );
     });
 
     it("are retained when the stack is deleted", () => {
@@ -185,8 +216,10 @@ describe("PipelineStack with cdk.json's context", () => {
               MAX_RECORD_BYTES: String(1024 * 1024),
               DEFAULT_MODE: "permissive",
               MAX_INFLATED_BYTES: String(16 * 1024 ** 3),
-              DEFAULT_CHECKS: '{"maxCorruptShare":0.01}',
-              NODE_OPTIONS: "--enable-source-maps",
+              DEFAULT_CHECKS: JSON.stringify(DEFAULT_RUN_OPTIONS.checks),
+              POWERTOOLS_METRICS_NAMESPACE: "EdgarEtl",
+              // Source maps cost every cold start and every error; keepNames is enough.
+              NODE_OPTIONS: Match.absent(),
             },
           },
         },
@@ -259,14 +292,24 @@ describe("PipelineStack with cdk.json's context", () => {
       );
     });
 
-    it("reduce reads plan and partials, lists, writes and deletes only output", () => {
+    it("reduce reads plan, partials and the range Map's results, lists, writes and deletes only output", () => {
       const s3 = statementsOf(template, roleOf(/Merges/)).filter((s) => String(s.Action).startsWith("s3:"));
       expect(s3).toEqual(
         canonical([
           {
             Effect: "Allow",
             Action: "s3:GetObject",
-            Resource: [objectsArn(ids.work, "runs/*/plan.json"), objectsArn(ids.work, "runs/*/partials/*")],
+            Resource: [
+              objectsArn(ids.work, "runs/*/plan.json"),
+              objectsArn(ids.work, "runs/*/partials/*"),
+              objectsArn(ids.work, "runs/*/map-run/*"),
+            ],
+          },
+          {
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: { "Fn::GetAtt": [ids.work, "Arn"] },
+            Condition: { StringLike: { "s3:prefix": ["runs/*/map-run/*"] } },
           },
           { Effect: "Allow", Action: "s3:ListBucket", Resource: { "Fn::GetAtt": [ids.output, "Arn"] } },
           {
@@ -294,7 +337,7 @@ describe("PipelineStack with cdk.json's context", () => {
       expect(statements.filter((s) => String(s.Action).startsWith("s3:Get"))).toEqual([]);
     });
 
-    it("the state machine reads only tasks.json and lists only under the input prefix", () => {
+    it("the state machine reads only tasks.json, lists only under the input prefix, writes Map results only under runs/", () => {
       const roleId = template.toJSON().Resources[ids.stateMachine].Properties.RoleArn["Fn::GetAtt"][0];
       const s3 = statementsOf(template, roleId).filter((s) => String(s.Action).startsWith("s3:"));
       expect(s3).toEqual(
@@ -306,8 +349,27 @@ describe("PipelineStack with cdk.json's context", () => {
             Resource: { "Fn::GetAtt": [ids.input, "Arn"] },
             Condition: { StringLike: { "s3:prefix": ["incoming/*"] } },
           },
+          {
+            Effect: "Allow",
+            Action: [
+              "s3:AbortMultipartUpload",
+              "s3:GetObject",
+              "s3:ListMultipartUploadParts",
+              "s3:PutObject",
+            ],
+            Resource: [objectsArn(ids.work, "runs/*/map-run/*"), objectsArn(ids.work, "runs/backfills/*")],
+          },
         ]),
       );
+    });
+
+    it("a prefix run describes and stops only this state machine's executions (`<name>:*`)", () => {
+      const roleId = template.toJSON().Resources[ids.stateMachine].Properties.RoleArn["Fn::GetAtt"][0];
+      const executionGrants = statementsOf(template, roleId)
+        .filter((s) => JSON.stringify(s.Action).includes("states:DescribeExecution"))
+        .map((s) => JSON.stringify(s.Resource));
+      expect(executionGrants.some((r) => r.includes(":execution:EdgarEtl-pipeline:*"))).toBe(true);
+      expect(executionGrants.filter((r) => /:execution:EdgarEtl-pipeline\*/.test(r))).toEqual([]);
     });
   });
 
@@ -368,6 +430,98 @@ describe("PipelineStack with cdk.json's context", () => {
       5,
     );
     template.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+
+  it("lets CloudWatch alarms of this account publish to the topic, next to the TLS-only Deny", () => {
+    const topic = logicalId(stack.alarms.topic.node.defaultChild!);
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: { Ref: topic },
+            Condition: {
+              ArnLike: {
+                "aws:SourceArn": {
+                  "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":cloudwatch:"), ":alarm:*"])],
+                },
+              },
+              StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("has a dashboard of executions, range seconds, Lambda errors, throttles and concurrency, rows and checks", () => {
+    template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    template.hasResourceProperties("AWS::CloudWatch::Dashboard", { DashboardName: "EdgarEtl" });
+    const body = JSON.stringify(
+      Object.values(template.findResources("AWS::CloudWatch::Dashboard"))[0]!.Properties.DashboardBody,
+    );
+    for (const metric of [
+      "ExecutionsStarted",
+      "ExecutionsSucceeded",
+      "ExecutionsFailed",
+      "Errors",
+      "Throttles",
+      "ConcurrentExecutions",
+    ]) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+    // The handlers' own metrics, by their namespace and only dimension (the stage).
+    for (const [metric, stage] of [
+      ["RangeSeconds", "map"],
+      ["ReduceSeconds", "reduce"],
+      ["RowsRead", "reduce"],
+      ["RowsCorrupt", "reduce"],
+      ["ChecksFailed", "reduce"],
+    ]) {
+      expect(body).toContain(`[\\"EdgarEtl\\",\\"${metric}\\",\\"service\\",\\"${stage}\\"`);
+    }
+  });
+
+  it("catalogs each output as a Parquet table partitioned by source, projected so new runs need no crawler", () => {
+    template.hasResourceProperties("AWS::Glue::Database", { DatabaseInput: { Name: "edgaretl" } });
+    template.resourceCountIs("AWS::Glue::Table", 4);
+    template.hasResourceProperties("AWS::Glue::Table", {
+      DatabaseName: "edgaretl",
+      TableInput: Match.objectLike({
+        Name: "top_ips",
+        TableType: "EXTERNAL_TABLE",
+        PartitionKeys: [{ Name: "source", Type: "string" }],
+        Parameters: Match.objectLike({
+          classification: "parquet",
+          "projection.enabled": "true",
+          "projection.source.type": "injected",
+          "storage.location.template": {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's projection placeholder, literally
+            "Fn::Join": ["", ["s3://", { Ref: ids.output }, "/top_ips/source=${source}/"]],
+          },
+        }),
+        StorageDescriptor: Match.objectLike({
+          Location: { "Fn::Join": ["", ["s3://", { Ref: ids.output }, "/top_ips/"]] },
+          SerdeInfo: {
+            SerializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+          },
+        }),
+      }),
+    });
+    template.hasResourceProperties("AWS::Athena::WorkGroup", {
+      Name: "EdgarEtl",
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: {
+          OutputLocation: { "Fn::Join": ["", ["s3://", { Ref: ids.work }, "/athena-results/"]] },
+          EncryptionConfiguration: { EncryptionOption: "SSE_S3" },
+        },
+      }),
+    });
   });
 
   it("has no unacknowledged cdk-nag AwsSolutions finding, and every acknowledgement has a reason", () => {

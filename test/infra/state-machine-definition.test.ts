@@ -155,9 +155,19 @@ describe("the state machine definition", () => {
   });
 
   it.each(["Inflate", "Plan", "MapRange", "Reduce"])(
-    "%s retries Lambda service errors and, longer, throttling, with backoff",
+    "%s fails at once on the product's deterministic errors, waits out Lambda faults, then retries anything else",
     (name) => {
       expect(states[name]!.Retry).toEqual([
+        {
+          ErrorEquals: [
+            "InputRejectedError",
+            "CorruptRecordError",
+            "CoverageError",
+            "ContractError",
+            "ConfigError",
+          ],
+          MaxAttempts: 0,
+        },
         expect.objectContaining({
           ErrorEquals: expect.arrayContaining(["Lambda.ServiceException", "Lambda.SdkClientException"]),
           BackoffRate: 2,
@@ -171,18 +181,109 @@ describe("the state machine definition", () => {
           MaxDelaySeconds: 120,
           JitterStrategy: "FULL",
         }),
+        // A reset mid-body, RequestTimeout, SlowDown past the SDK's attempts, Sandbox.Timedout:
+        // every stage is idempotent by key, so whatever else failed runs again.
+        expect.objectContaining({
+          ErrorEquals: ["States.ALL"],
+          BackoffRate: 2,
+          MaxAttempts: 3,
+          JitterStrategy: "FULL",
+        }),
       ]);
     },
   );
 
-  it.each(["Inflate", "Plan", "MapRanges", "Reduce", "RunEachObject"])(
-    "%s catches every error into RunFailed",
+  it("the product's deterministic errors are its error classes, by the names Lambda reports", async () => {
+    const errors = await import("../../functions/core/errors");
+    const thrown = [
+      new errors.InputRejectedError("x"),
+      new errors.CorruptRecordError("x", 0, "bad_date"),
+      new errors.CoverageError("x"),
+      new errors.ContractError("x"),
+      new errors.ConfigError("x"),
+    ].map((e) => e.name);
+
+    expect((states.Plan!.Retry as { ErrorEquals: string[] }[])[0]!.ErrorEquals).toEqual(thrown);
+  });
+
+  it("RunObject does not restart a failed child, waits out start-up faults, then retries anything else", () => {
+    expect(states.RunObject!.Retry).toEqual([
+      { ErrorEquals: ["States.TaskFailed"], MaxAttempts: 0 },
+      expect.objectContaining({
+        ErrorEquals: expect.arrayContaining(["StepFunctions.ExecutionLimitExceededException"]),
+        MaxAttempts: 6,
+      }),
+      expect.objectContaining({ ErrorEquals: ["States.ALL"], MaxAttempts: 3, BackoffRate: 2 }),
+    ]);
+  });
+
+  it.each(["MapRanges", "RunEachObject"])(
+    "%s writes its results to the work bucket (no result array in the state) and retries reading and writing",
     (name) => {
-      expect(states[name]!.Catch).toEqual([
-        { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RunFailed" },
-      ]);
+      expect(states[name]).toMatchObject({
+        ResultPath: null,
+        ResultWriter: {
+          Resource: "arn:aws:states:::s3:putObject",
+          Parameters: { Bucket: expect.stringMatching(/^bucketswork/) },
+          WriterConfig: { OutputType: "JSON", Transformation: "NONE" },
+        },
+        Retry: [
+          expect.objectContaining({
+            ErrorEquals: ["States.ItemReaderFailed", "States.ResultWriterFailed"],
+            BackoffRate: 2,
+          }),
+        ],
+      });
     },
   );
+
+  it("writes range results under the run's work prefix and backfill results under runs/backfills", () => {
+    expect(states.StartRun!.Parameters).toMatchObject({
+      "mapResultsPrefix.$": "States.Format('runs/{}/map-run', $$.Execution.Name)",
+    });
+    expect((states.MapRanges!.ResultWriter as { Parameters: object }).Parameters).toMatchObject({
+      "Prefix.$": "$.run.mapResultsPrefix",
+    });
+    expect((states.RunEachObject!.ResultWriter as { Parameters: object }).Parameters).toMatchObject({
+      Prefix: "runs/backfills",
+    });
+  });
+
+  it("after a failed range, fails the run with that range's error and cause, read from the Map's results", () => {
+    expect(states.MapRanges!.Catch).toEqual([
+      {
+        ErrorEquals: ["States.ExceedToleratedFailureThreshold"],
+        ResultPath: "$.error",
+        Next: "FindRangeFailure",
+      },
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RunFailed" },
+    ]);
+    expect(states.FindRangeFailure).toMatchObject({
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: {
+        FunctionName: expect.stringMatching(/:function:Reduce/),
+        Payload: {
+          rangeFailure: {
+            "runId.$": "$.plan.runId",
+            "resultsPrefix.$": "$.run.mapResultsPrefix",
+            "error.$": "$.error.Error",
+            "cause.$": "$.error.Cause",
+          },
+        },
+      },
+      ResultSelector: { "Error.$": "$.Payload.error", "Cause.$": "$.Payload.cause" },
+      ResultPath: "$.error",
+      Next: "RunFailed",
+      // If the results cannot be read, the Map's own error stays in $.error.
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.rangeFailureLookup", Next: "RunFailed" }],
+    });
+  });
+
+  it.each(["Inflate", "Plan", "Reduce", "RunEachObject"])("%s catches every error into RunFailed", (name) => {
+    expect(states[name]!.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RunFailed" },
+    ]);
+  });
 
   it("RunFailed carries the caught error and cause", () => {
     expect(states.RunFailed).toEqual({
