@@ -149,7 +149,7 @@ async function watchRanges(
         progress.update({
           rangesDone,
           rangesTotal: items.total,
-          bytesDone: Math.round((bytesTotal * rangesDone) / items.total),
+          bytesDone: (bytesTotal * rangesDone) / items.total,
           bytesTotal,
         });
       }

@@ -340,6 +340,38 @@ describe("edgar-etl backfill / status", () => {
     expect(printed.join("\n")).toContain('error: DataChecksFailed: data checks failed: ["maxCorruptShare"]');
   });
 
+  it("status --watch follows a running execution to its end: ranges done of total, MB/s and ETA", async () => {
+    // Prepare
+    const key = "incoming/2017/log20170101.csv";
+    const name = "watched-run";
+    const arn = `${STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:")}:${name}`;
+    sfn.executions.set(name, {
+      arn,
+      name,
+      input: JSON.stringify({ bucket: "input", key }),
+      status: "RUNNING",
+      describesLeft: 2,
+    });
+    const progress: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      progress.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    const code = await statusCommand([arn, "--watch", ...FAST]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(printed[0]).toContain(`execution ${name}: RUNNING`);
+    expect(printed.at(-1)).toContain(`execution ${name}: SUCCEEDED`);
+    // The fake Map Run has 37 of 50 items done; the input's size comes from S3.
+    const mb = (`body of ${key}`.length / 1e6).toFixed(1);
+    expect(progress.join("")).toMatch(
+      new RegExp(`^ranges: 37/50 ranges, ${mb}/${mb} MB \\(74 %\\), [\\d.]+ MB/s, ETA \\d+ s$`, "m"),
+    );
+  });
+
   it("status reports an unknown execution in one line and exits 1", async () => {
     const code = await statusCommand([
       "arn:aws:states:us-east-1:123456789012:execution:EdgarEtl-pipeline:nope",
