@@ -46,7 +46,9 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
         mode: env.DEFAULT_MODE || undefined,
         checks,
       },
-      DEFAULT_RUN_OPTIONS,
+      // DEFAULT_CHECKS holds the deployment's checks already merged over the defaults (a
+      // default switched off is absent), so it replaces them rather than merging again.
+      checks === undefined ? DEFAULT_RUN_OPTIONS : { ...DEFAULT_RUN_OPTIONS, checks: {} },
     ),
   };
 }

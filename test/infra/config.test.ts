@@ -133,6 +133,27 @@ describe("pipelineEnvironment", () => {
       runDefaults,
     });
   });
+
+  it("carries a deployment's checks to the Lambdas as they were resolved, a default switched off included", () => {
+    const runDefaults = fromContext({
+      checks: { requireRows: null, maxMissingShare: { browser: 0.9 } },
+    }).runDefaults;
+    expect(runDefaults.checks).toEqual({
+      maxRequiredMissingShare: 0,
+      maxCorruptShare: 0.01,
+      maxMissingShare: { browser: 0.9 },
+    });
+
+    const env = pipelineEnvironment({
+      workBucketName: "work",
+      outputBucketName: "out",
+      outputPrefix: "",
+      runDefaults,
+      maxInflatedBytes: 1_000_000,
+    });
+
+    expect(readLambdaConfig(env).runDefaults.checks).toEqual(runDefaults.checks);
+  });
 });
 
 it("the work lifecycle prefix covers every key a run writes", () => {
