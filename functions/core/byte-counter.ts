@@ -141,11 +141,51 @@ export class ByteCounter {
    */
   sortedEntries(): IpCounts {
     this.flush();
+    if (this.arenaUsed > 0) return this.sortedEntriesWithLongKeys();
+    // Inline keys only: copy them out compactly in table order (one pass through the table),
+    // radix-sort the copies, and write the keys out from the sorted copies, in memory order.
+    const n = this.keys;
+    const slots = this.slots;
+    const words = new Int32Array(n * SLOT_WORDS);
+    const tableCounts = new Float64Array(n);
+    let bytes = 0;
+    for (let slot = 0, k = 0; k < n; slot++) {
+      const s = slot * SLOT_WORDS;
+      const w3 = slots[s + 3]!;
+      if (w3 === 0) continue;
+      words[k * 4] = slots[s]!;
+      words[k * 4 + 1] = slots[s + 1]!;
+      words[k * 4 + 2] = slots[s + 2]!;
+      words[k * 4 + 3] = w3;
+      tableCounts[k] = this.counts[slot]!;
+      bytes += (w3 >>> TAG_SHIFT) - 1;
+      k++;
+    }
+    const { order, sorted } = sortInlineKeys(words, n);
+    const keys = new Uint8Array(bytes);
+    const ends = new Uint32Array(n);
+    const counts = new Float64Array(n);
+    for (let i = 0, at = 0; i < n; i++) {
+      const w3 = sorted[i * 4 + 3]!;
+      const length = (w3 >>> TAG_SHIFT) - 1;
+      for (let b = 0; b < length; b++) {
+        const word = b < 12 ? sorted[i * 4 + (b >> 2)]! : untagged(w3);
+        keys[at + b] = (word >>> ((b & 3) * 8)) & 0xff;
+      }
+      at += length;
+      ends[i] = at;
+      counts[i] = tableCounts[order[i]!]!;
+    }
+    return { keys, ends, counts };
+  }
+
+  /** sortedEntries when some keys live in the arena: a comparator sort on the keys' bytes. */
+  private sortedEntriesWithLongKeys(): IpCounts {
     const n = this.keys;
     const slots = this.slots;
     const tableSlots = new Int32Array(n);
     for (let slot = 0, k = 0; k < n; slot++) if (slots[slot * SLOT_WORDS + 3] !== 0) tableSlots[k++] = slot;
-    const order = this.arenaUsed === 0 ? inlineKeyOrder(slots, tableSlots) : this.anyKeyOrder(tableSlots);
+    const order = this.anyKeyOrder(tableSlots);
     let bytes = 0;
     for (let k = 0; k < n; k++) bytes += keyLength(slots, tableSlots[k]! * SLOT_WORDS);
     const keys = new Uint8Array(bytes);
@@ -281,40 +321,25 @@ export class ByteCounter {
 }
 
 /**
- * Positions in `tableSlots` ordered by key bytes when every key is inline: an LSD radix sort on
- * pairs of bytes (16-bit digits), from the last pair, after a first pass by length so that a key
- * sorts before its extensions by NUL bytes (zero padding alone would tie them). The keys' words
- * are first copied out compactly and move with their keys, so every pass reads memory in order;
- * passes where every key has the same digit are skipped.
+ * Sorts n inline keys (their slots' four words each, tag included) by their bytes: an LSD radix
+ * sort a byte at a time, from byte 14, after a first pass by length so that a key sorts before
+ * its extensions by NUL bytes (zero padding alone would tie them). Byte-wide digits keep the 256
+ * write positions of a pass in cache. The words move with their keys, so every pass reads
+ * memory in order; passes where every key has the same digit are skipped. Returns the sorted
+ * words and, for each, its input position.
  */
-function inlineKeyOrder(slots: Int32Array, tableSlots: Int32Array): Int32Array {
-  const n = tableSlots.length;
-  let wordsFrom = new Int32Array(n * SLOT_WORDS);
-  let wordsTo = new Int32Array(n * SLOT_WORDS);
-  for (let k = 0; k < n; k++) {
-    const s = tableSlots[k]! * SLOT_WORDS;
-    wordsFrom[k * 4] = slots[s]!;
-    wordsFrom[k * 4 + 1] = slots[s + 1]!;
-    wordsFrom[k * 4 + 2] = slots[s + 2]!;
-    // Word 3's top byte becomes the length; it is read as a digit of its own, first.
-    wordsFrom[k * 4 + 3] = slots[s + 3]!;
-  }
-  let order: Int32Array = Int32Array.from({ length: n }, (_, k) => k);
+function sortInlineKeys(words: Int32Array, n: number): { order: Int32Array; sorted: Int32Array } {
+  let wordsFrom: Int32Array = words;
+  let wordsTo: Int32Array = new Int32Array(n * SLOT_WORDS);
+  let order: Int32Array = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
   let orderTo: Int32Array = new Int32Array(n);
-  const bucketStart = new Int32Array(1 << 16);
-  // Digit 8 is the tag (length + 1), the least significant; digits 7..0 are byte pairs, 0 first.
-  const digitOf = (words: Int32Array, k: number, digit: number): number => {
-    if (digit === SLOT_WORDS * 2) return words[k * 4 + 3]! >>> TAG_SHIFT;
-    let word = words[k * 4 + (digit >> 1)]!;
-    if (digit >= 6) word = untagged(word);
-    const pair = (word >>> ((digit & 1) * 16)) & 0xffff;
-    return ((pair & 0xff) << 8) | (pair >>> 8);
-  };
-  for (let digit = SLOT_WORDS * 2; digit >= 0; digit--) {
+  const bucketStart = new Int32Array(256);
+  for (let digit = INLINE_BYTES; digit >= 0; digit--) {
     bucketStart.fill(0);
     for (let i = 0; i < n; i++) bucketStart[digitOf(wordsFrom, i, digit)]!++;
     if (n === 0 || bucketStart[digitOf(wordsFrom, 0, digit)] === n) continue;
-    for (let d = 0, sum = 0; d < bucketStart.length; d++) {
+    for (let d = 0, sum = 0; d < 256; d++) {
       const inBucket = bucketStart[d]!;
       bucketStart[d] = sum;
       sum += inBucket;
@@ -322,12 +347,23 @@ function inlineKeyOrder(slots: Int32Array, tableSlots: Int32Array): Int32Array {
     for (let i = 0; i < n; i++) {
       const j = bucketStart[digitOf(wordsFrom, i, digit)]!++;
       orderTo[j] = order[i]!;
-      for (let w = 0; w < 4; w++) wordsTo[j * 4 + w] = wordsFrom[i * 4 + w]!;
+      wordsTo[j * 4] = wordsFrom[i * 4]!;
+      wordsTo[j * 4 + 1] = wordsFrom[i * 4 + 1]!;
+      wordsTo[j * 4 + 2] = wordsFrom[i * 4 + 2]!;
+      wordsTo[j * 4 + 3] = wordsFrom[i * 4 + 3]!;
     }
     [order, orderTo] = [orderTo, order];
     [wordsFrom, wordsTo] = [wordsTo, wordsFrom];
   }
-  return order;
+  return { order, sorted: wordsFrom };
+}
+
+/**
+ * Radix digit `digit` of key k: digit 15 (INLINE_BYTES) is the tag, length + 1, the least
+ * significant; digit b < 15 is the key's byte b.
+ */
+function digitOf(words: Int32Array, k: number, digit: number): number {
+  return (words[k * 4 + (digit >> 2)]! >>> ((digit & 3) * 8)) & 0xff;
 }
 
 /** Length of the key in the slot at word `s` (0 for an empty slot). */

@@ -94,12 +94,18 @@ async function mapperJob(file: string, rangeBytes: number): Promise<JobResult> {
   const source = await openFileByteSource(file);
   const plan = await benchPlan(source, file, rangeBytes);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const partial = await processRange(source, plan, 0);
   const seconds = (performance.now() - t) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
   const range = plan.ranges[0]!;
   return {
     seconds,
-    detail: { bytes: range.end - range.start, partialBytes: encodePartial(partial).length },
+    detail: {
+      bytes: range.end - range.start,
+      cpuSeconds: (user + system) / 1e6,
+      partialBytes: encodePartial(partial).length,
+    },
   };
 }
 
