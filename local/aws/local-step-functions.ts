@@ -6,8 +6,9 @@
  * aws-local-stepfunctions lacks two things the definition uses, so two mechanical rewrites
  * stand in for them (see adaptForLocalInterpreter); nothing else in the definition changes:
  * - Map states run inline and have no ItemReader: each Distributed Map's ItemReader becomes an
- *   explicit Task just before the Map (same Parameters, same Catch) whose result the Map
- *   iterates with ItemsPath: the same items, read by the same API call (cleared after the Map).
+ *   explicit Task just before the Map (same Parameters, Retry and Catch) whose result the Map
+ *   iterates with ItemsPath: the same items, read by the same API call (cleared after the Map);
+ *   its failures are States.ItemReaderFailed, as the Map's reader reports them on AWS.
  * - A Fail state's ErrorPath/CausePath is a plain path there, not an intrinsic function: a Pass
  *   state just before the Fail evaluates the intrinsic into the input, and the Fail reads it.
  */
@@ -73,6 +74,7 @@ export function adaptForLocalInterpreter(definition: AslDefinition): AslDefiniti
       Resource: reader.Resource,
       Parameters: { ...(reader.Parameters as State), ReaderConfig: reader.ReaderConfig ?? {} },
       ResultPath: resultPath,
+      ...(state.Retry === undefined ? {} : { Retry: state.Retry }),
       ...(state.Catch === undefined ? {} : { Catch: state.Catch }),
     });
     delete state.ItemReader;
@@ -157,14 +159,14 @@ export async function runLocalExecution(execution: LocalExecutionInput): Promise
         }
       };
     } else if (resource.endsWith(":states:::s3:getObject")) {
-      handlers[name] = async (input) => {
+      handlers[name] = asItemReaderFailure(async (input) => {
         const object = await execution.s3.send(
           new GetObjectCommand({ Bucket: String(input.Bucket), Key: String(input.Key) }),
         );
         return JSON.parse(await object.Body!.transformToString());
-      };
+      });
     } else if (resource.endsWith(":states:::s3:listObjectsV2")) {
-      handlers[name] = async (input) => {
+      handlers[name] = asItemReaderFailure(async (input) => {
         const items: State[] = [];
         let token: string | undefined;
         do {
@@ -187,7 +189,7 @@ export async function runLocalExecution(execution: LocalExecutionInput): Promise
           token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token !== undefined);
         return items;
-      };
+      });
     } else if (resource.endsWith(":states:::states:startExecution.sync:2")) {
       handlers[name] = async (input) => {
         const childName = String(input.Name);
@@ -233,4 +235,17 @@ export async function runLocalExecution(execution: LocalExecutionInput): Promise
     }
     throw e;
   }
+}
+
+/** An item reader's S3 failure, named as a Distributed Map reports it (so its Retry matches). */
+function asItemReaderFailure<I, O>(read: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return async (input) => {
+    try {
+      return await read(input);
+    } catch (e) {
+      const failure = new Error(`reading the Map's items failed: ${(e as Error).message}`);
+      failure.name = "States.ItemReaderFailed";
+      throw failure;
+    }
+  };
 }
