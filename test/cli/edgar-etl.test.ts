@@ -233,7 +233,18 @@ describe("edgar-etl CLI", () => {
     expect(plain.stderr).not.toContain("\r");
 
     // A pseudo-terminal (util-linux script) makes stderr a TTY, as in a person's shell.
-    const command = [process.execPath, BIN, "run", csv, "--out", join(dir, "o9"), "--range-bytes", "100000"]
+    const command = [
+      process.execPath,
+      BIN,
+      "run",
+      csv,
+      "--out",
+      join(dir, "o9"),
+      "--range-bytes",
+      "100000",
+      "--engine",
+      "in-process",
+    ]
       .map((a) => `'${a}'`)
       .join(" ");
     const { stdout: screen } = await run("script", ["-qec", command, "/dev/null"], {
