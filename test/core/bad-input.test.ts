@@ -163,7 +163,7 @@ describe("headers the planner accepts", () => {
     for (const t of Object.values(r.tables)) expect(tableRows(t)).toEqual([]);
   });
 
-  it("header only, through the local pipeline: status pass, 0 rows, four empty Parquet tables", async () => {
+  it("header only, through the local pipeline: 0 rows, four empty Parquet tables, and the rows check fails", async () => {
     for (const [name, text] of [
       ["header-lf.csv", `${EXPECTED_HEADER}\n`],
       ["header-bare.csv", EXPECTED_HEADER],
@@ -172,7 +172,8 @@ describe("headers the planner accepts", () => {
       const { result, validation, outDir } = await runLocalOn(name, utf8(text));
 
       // Assess
-      expect(result.status).toBe("pass");
+      expect(result.status).toBe("fail");
+      expect(result.failedChecks).toEqual(["requireRows"]);
       expect(result.rows).toEqual({ read: 0, ok: 0, corrupt: 0, sampledOut: 0, blank: 0 });
       expect(validation.fields.present).toEqual([...EDGAR_COLUMNS]);
       const duck = await openDuck();
