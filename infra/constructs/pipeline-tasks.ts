@@ -9,6 +9,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 import {
+  CommitConflictError,
   ConfigError,
   ContractError,
   CorruptRecordError,
@@ -19,8 +20,10 @@ import { WORK_RUNS_PREFIX } from "./pipeline-buckets";
 
 /**
  * The product's errors that a retry would only repeat: bad input, a corrupt record in failfast
- * mode, a coverage gap, an unknown contract, a bad setting. Lambda reports a thrown error by its
- * class name (the bundle keeps names), which is what these match.
+ * mode, a coverage gap, an unknown contract, a bad setting, a commit another run or source owns.
+ * Lambda reports a thrown error by its class name (the bundle keeps names), which is what these
+ * match. Everything else (IncompleteReadError, a lost conditional write, S3 and Lambda faults) is
+ * transient and retried.
  */
 export const DETERMINISTIC_ERRORS: readonly string[] = [
   InputRejectedError,
@@ -28,6 +31,7 @@ export const DETERMINISTIC_ERRORS: readonly string[] = [
   CoverageError,
   ContractError,
   ConfigError,
+  CommitConflictError,
 ].map((errorClass) => errorClass.name);
 
 /** Lambda's transient service failures: retried with capped, jittered exponential backoff. */

@@ -165,6 +165,7 @@ describe("the state machine definition", () => {
             "CoverageError",
             "ContractError",
             "ConfigError",
+            "CommitConflictError",
           ],
           MaxAttempts: 0,
         },
@@ -201,6 +202,7 @@ describe("the state machine definition", () => {
       new errors.CoverageError("x"),
       new errors.ContractError("x"),
       new errors.ConfigError("x"),
+      new errors.CommitConflictError("x"),
     ].map((e) => e.name);
 
     expect((states.Plan!.Retry as { ErrorEquals: string[] }[])[0]!.ErrorEquals).toEqual(thrown);
