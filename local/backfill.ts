@@ -10,6 +10,8 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionOutput,
   DescribeMapRunCommand,
+  type DescribeMapRunOutput,
+  ListExecutionsCommand,
   ListMapRunsCommand,
   type MapRunItemCounts,
   SFNClient,
@@ -110,6 +112,8 @@ export async function statusCommand(args: readonly string[]): Promise<number> {
     const lines = [describeExecution(execution)];
     for (const { label, mapRun } of await describeMapRuns(sfn, executionArn)) {
       lines.push(`  map run ${label}: ${describeItems(mapRun.status, mapRun.itemCounts)}`);
+      const failedItem = await describeFailedItem(sfn, mapRun);
+      if (failedItem !== undefined) lines.push(`  failed ${label} item ${failedItem}`);
     }
     console.log(lines.join("\n"));
     return exitCodeOf(execution);
@@ -129,6 +133,22 @@ async function describeMapRuns(sfn: SFNClient, executionArn: string) {
       mapRun: await sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn })),
     })),
   );
+}
+
+/**
+ * A failed child of a Map Run, with its own error and cause: what failed a range (or an object
+ * of a backfill), which the parent execution shows only as a tolerated-failure threshold when
+ * its own error could not be carried.
+ */
+async function describeFailedItem(sfn: SFNClient, mapRun: DescribeMapRunOutput): Promise<string | undefined> {
+  if ((mapRun.itemCounts?.failed ?? 0) === 0) return undefined;
+  const { executions = [] } = await sfn.send(
+    new ListExecutionsCommand({ mapRunArn: mapRun.mapRunArn, statusFilter: "FAILED", maxResults: 1 }),
+  );
+  const child = executions[0];
+  if (child?.executionArn === undefined) return undefined;
+  const failed = await sfn.send(new DescribeExecutionCommand({ executionArn: child.executionArn }));
+  return `${failed.name}: ${failed.error ?? ""}${failed.cause ? `: ${clip(failed.cause)}` : ""}`;
 }
 
 /** Shows the Ranges Map Run's progress until the execution ends; returns its final description. */

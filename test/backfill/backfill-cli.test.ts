@@ -98,7 +98,7 @@ async function startFakeStepFunctions(outcomeOf: (key: string) => Outcome) {
               executionArn,
               mapRunArn: `${String(executionArn)
                 .replace(":execution:", ":mapRun:")
-                .replace(/:([^:]+)$/, "/Ranges:0a1b2c3d")}`,
+                .replace(/:([^:]+)$/, "/Ranges:$1")}`,
               stateMachineArn: STATE_MACHINE_ARN,
               startDate: 1_700_000_001,
             },
@@ -106,7 +106,26 @@ async function startFakeStepFunctions(outcomeOf: (key: string) => Outcome) {
         },
       ];
     },
+    /** A run failed by bad input has one failed Map Run child: its range's own error. */
+    ListExecutions({ mapRunArn }) {
+      const parentName = /:([^:/]+)$/.exec(String(mapRunArn))?.[1] ?? "";
+      const parent = executions.get(parentName);
+      if (parent?.error !== "InputRejectedError") return [200, { executions: [] }];
+      const arn = `${String(mapRunArn).replace(":mapRun:", ":execution:")}:3`;
+      executions.set(arn, {
+        arn,
+        name: "3",
+        input: JSON.stringify({ version: 1, runId: parentName, index: 3 }),
+        status: "FAILED",
+        describesLeft: 0,
+        error: "InputRejectedError",
+        cause: JSON.stringify({ errorType: "InputRejectedError", errorMessage: "range 3: bad header" }),
+      });
+      return [200, { executions: [{ executionArn: arn, name: "3", status: "FAILED" }] }];
+    },
     DescribeMapRun({ mapRunArn }) {
+      const parentName = /:([^:/]+)$/.exec(String(mapRunArn))?.[1] ?? "";
+      const failed = executions.get(parentName)?.error === "InputRejectedError" ? 1 : 0;
       return [
         200,
         {
@@ -121,7 +140,7 @@ async function startFakeStepFunctions(outcomeOf: (key: string) => Outcome) {
             pending: 3,
             running: 10,
             succeeded: 37,
-            failed: 0,
+            failed,
             timedOut: 0,
             aborted: 0,
             total: 50,
@@ -369,6 +388,17 @@ describe("edgar-etl backfill / status", () => {
     const mb = (`body of ${key}`.length / 1e6).toFixed(1);
     expect(progress.join("")).toMatch(
       new RegExp(`^ranges: 37/50 ranges, ${mb}/${mb} MB \\(74 %\\), [\\d.]+ MB/s, ETA \\d+ s$`, "m"),
+    );
+  });
+
+  it("status shows a failed Map Run item with its own error and cause", async () => {
+    const execution = [...sfn.executions.values()].find((e) => e.error === "InputRejectedError")!;
+
+    expect(await statusCommand([execution.arn])).toBe(1);
+    const output = printed.join("\n");
+    expect(output).toContain("map run Ranges: RUNNING: 37/50 succeeded, 1 failed");
+    expect(output).toContain(
+      'failed Ranges item 3: InputRejectedError: {"errorType":"InputRejectedError","errorMessage":"range 3: bad header"}',
     );
   });
 
