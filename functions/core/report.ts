@@ -84,6 +84,11 @@ export function quarantineExamples(records: readonly QuarantineLine[]): Quaranti
   return picked;
 }
 
+/** Whole-number ticks for a count axis that would otherwise show fractions (a max under 5). */
+function countTicks(max: number): number | number[] {
+  return max >= 5 ? 5 : Array.from({ length: Math.max(1, max) + 1 }, (_, i) => i);
+}
+
 function errorsByHourChart({ Plot, document }: Renderer, byHour: readonly number[]): Chart {
   const data = byHour.map((count, hour) => ({ hour, count }));
   const max = Math.max(0, ...byHour);
@@ -101,7 +106,14 @@ function errorsByHourChart({ Plot, document }: Renderer, byHour: readonly number
       padding: 0.15,
     },
     // A zero-only day still gets a y axis (0..1) rather than a collapsed one.
-    y: { domain: [0, max > 0 ? max : 1], nice: true, grid: true, label: "server errors", tickFormat: "~s" },
+    y: {
+      domain: [0, max > 0 ? max : 1],
+      nice: true,
+      grid: true,
+      label: "server errors",
+      tickFormat: "~s",
+      ticks: countTicks(max),
+    },
     marks: [
       Plot.barY(data, {
         x: "hour",
@@ -134,7 +146,12 @@ function horizontalBars(
     height: 30 + rows.length * 20,
     marginLeft,
     marginRight: 70,
-    x: { grid: true, label: xLabel, tickFormat: "~s" },
+    x: {
+      grid: true,
+      label: xLabel,
+      tickFormat: "~s",
+      ticks: countTicks(Math.max(0, ...rows.map((r) => r.value))),
+    },
     y: { domain: rows.map((r) => r.label), label: null },
     marks: [
       Plot.barX(rows, {
@@ -224,7 +241,7 @@ function runFactRows(v: ValidationReport, run: RunFacts | undefined): (readonly 
     ]);
   }
   rows.push(
-    ["input", where(v.source.bucket, v.source.key)],
+    [archive === undefined ? "input" : "staged CSV", where(v.source.bucket, v.source.key)],
     ["bytes", fmt(v.source.size)],
     [
       "ranges",

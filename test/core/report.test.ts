@@ -190,6 +190,29 @@ describe("renderReport", () => {
     expect(cells(without.document, "run-facts").map((r) => r[0])).not.toContain("time per stage");
   });
 
+  it("names the uploaded archive and the CSV staged from it", async () => {
+    const source = {
+      bucket: "work",
+      key: "runs/r/staged.csv",
+      size: 5_095_789,
+      stem: "log20030301",
+      archive: {
+        format: "zip",
+        bucket: "in",
+        key: "incoming/log20030301.zip",
+        size: 775_958,
+        member: "log20030301.csv",
+      },
+    } as const;
+    const { document } = await page(validation({ source }));
+    const facts = Object.fromEntries(cells(document, "run-facts").map(([k, v]) => [k, v]));
+    expect(facts).toMatchObject({
+      uploaded: "s3://in/incoming/log20030301.zip (zip, 775,958 bytes, member log20030301.csv)",
+      "staged CSV": "s3://work/runs/r/staged.csv",
+      bytes: "5,095,789",
+    });
+  });
+
   it("renders a header-only run without charts of nothing", async () => {
     const v = validation({
       rows: { read: 0, ok: 0, corrupt: 0, sampledOut: 0, blank: 0 },
@@ -203,6 +226,9 @@ describe("renderReport", () => {
     });
     const { document } = await page(v);
     expect(bars(document, "errors-by-hour").every((b) => b.height === 0)).toBe(true);
+    // A count axis of whole numbers, even with nothing to count.
+    const yTicks = [...document.querySelectorAll('#errors-by-hour g[aria-label="y-axis tick label"] text')];
+    expect(yTicks.map((t) => t.textContent)).toEqual(["0", "1"]);
     expect(document.getElementById("top-ips")).toBeNull();
     expect(document.getElementById("corrupt-reasons")).toBeNull();
   });
