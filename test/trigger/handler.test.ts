@@ -65,6 +65,7 @@ describe("trigger handler", () => {
   let sfn: Awaited<ReturnType<typeof startFakeStepFunctions>>;
   let handler: (event: unknown) => Promise<TriggerOutcome>;
   const etags = new Map<string, string>();
+  const logLines: string[] = [];
 
   async function upload(key: string, body: string) {
     const put = await s3.client.send(new PutObjectCommand({ Bucket: "input", Key: key, Body: body }));
@@ -77,8 +78,13 @@ describe("trigger handler", () => {
     for (const [name, value] of Object.entries(s3.env)) vi.stubEnv(name, value);
     vi.stubEnv("AWS_ENDPOINT_URL_SFN", sfn.endpoint);
     vi.stubEnv("STATE_MACHINE_ARN", STATE_MACHINE_ARN);
+    vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
     handler = (await import("../../functions/trigger/handler")).handler;
-    vi.spyOn(console, "info").mockImplementation(() => {});
+    // The handler's log lines (off Lambda they go to stderr): kept for the test that reads them.
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      logLines.push(String(chunk));
+      return true;
+    });
     await upload("incoming/log20170630.csv", "ip,date\n");
     await upload("incoming/log 2017 (copy).csv", "ip,date\n");
     await upload("incoming/a+b.csv", "literal plus\n");
@@ -102,6 +108,25 @@ describe("trigger handler", () => {
       bucket: "input",
       key: "incoming/log20170630.csv",
     });
+  });
+
+  it("logs one JSON line per event: what it did, the run's name and the key", async () => {
+    await upload("incoming/logged.csv", "ip,date\n");
+    logLines.length = 0;
+
+    const outcome = await handler(objectCreated("incoming/logged.csv", etags.get("incoming/logged.csv")!));
+
+    expect(logLines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        level: "INFO",
+        service: "trigger",
+        message: "run started",
+        status: "started",
+        key: "incoming/logged.csv",
+        runId: (outcome as { name: string }).name,
+        ms: expect.any(Number),
+      }),
+    ]);
   });
 
   it("treats a duplicate event as done: ExecutionAlreadyExists is success, no second run", async () => {
