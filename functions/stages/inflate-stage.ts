@@ -5,7 +5,7 @@
  * gzip stream cannot be split into byte ranges; the staged CSV can.
  */
 import { pipeline, Readable } from "node:stream";
-import { crc32, createGunzip } from "node:zlib";
+import { crc32, createGunzip, createInflateRaw } from "node:zlib";
 import yauzl from "yauzl";
 import type { ArchiveFormat, ArchiveRef, InflateResult } from "../contracts";
 import {
@@ -58,17 +58,25 @@ export async function inflateRun(input: InflateStageInput): Promise<Omit<Inflate
     try {
       const entry = await csvEntry(zip, source.name, maxInflatedBytes);
       member = entry.fileName;
-      const inflated = await zip.openReadStreamPromise(entry).catch((e: unknown) => {
-        throw describeInflateFailure(e, `${source.name}: member ${member}`, format);
+      const where = `${source.name}: member ${member}`;
+      // The member's raw bytes, inflated here with a larger output chunk than yauzl's (over twice
+      // the throughput); its declared size and CRC-32 are then checked by the guard.
+      const raw = await zip.openReadStreamPromise(entry, { decodeFileData: false }).catch((e: unknown) => {
+        throw describeInflateFailure(e, where, format);
       });
+      const inflated =
+        entry.compressionMethod === 0
+          ? raw
+          : pipeline(raw, createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }), () => {});
       await work.putStream(
         key,
         guarded(inflated, {
-          where: `${source.name}: member ${member}`,
+          where,
           format,
           maxInflatedBytes,
           counted,
           crc32: entry.crc32,
+          declaredBytes: entry.uncompressedSize,
         }),
         "text/csv",
       );
@@ -144,6 +152,8 @@ interface Guard {
   readonly counted: { bytes: number };
   /** The member's CRC-32 from the zip's central directory (gzip's own trailer is checked by zlib). */
   readonly crc32?: number;
+  /** The member's size from the zip's central directory. */
+  readonly declaredBytes?: number;
 }
 
 /**
@@ -157,12 +167,14 @@ async function* guarded(chunks: AsyncIterable<Uint8Array>, guard: Guard): AsyncG
     for await (const chunk of chunks) {
       bytes += chunk.length;
       if (bytes > guard.maxInflatedBytes) throw inflatedTooLarge(guard.where, guard.maxInflatedBytes);
+      if (guard.declaredBytes !== undefined && bytes > guard.declaredBytes) throw sizeMismatch(guard, bytes);
       if (guard.crc32 !== undefined) crc = crc32(chunk, crc);
       yield chunk;
     }
   } catch (e) {
     throw describeInflateFailure(e, guard.where, guard.format);
   }
+  if (guard.declaredBytes !== undefined && bytes !== guard.declaredBytes) throw sizeMismatch(guard, bytes);
   if (guard.crc32 !== undefined && crc !== guard.crc32) {
     throw new InputRejectedError(
       `${guard.where} is corrupt: its CRC-32 is ${hex(crc)} but the archive records ${hex(guard.crc32)}; upload the archive again (check it with "unzip -t")`,
@@ -199,6 +211,13 @@ function describeInflateFailure(e: unknown, where: string, format: ArchiveFormat
     return new InputRejectedError(`${where} is truncated (${e.message}); ${again}`);
   }
   return new InputRejectedError(`${where} is corrupt (${e.message}); ${again}`);
+}
+
+function sizeMismatch(guard: Guard, bytes: number): InputRejectedError {
+  const inflated = bytes > guard.declaredBytes! ? `more than ${guard.declaredBytes}` : String(bytes);
+  return new InputRejectedError(
+    `${guard.where} is corrupt: it inflates to ${inflated} bytes but the archive records ${guard.declaredBytes}; upload the archive again (check it with "unzip -t")`,
+  );
 }
 
 function hex(n: number): string {

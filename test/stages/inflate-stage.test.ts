@@ -200,6 +200,15 @@ describe("inflateRun", () => {
       );
     });
 
+    it("a member inflating to other than its declared size", async () => {
+      const zip = Buffer.from(zipSync({ "log.csv": CSV }));
+      zip.writeUInt32LE(100, 22);
+      zip.writeUInt32LE(100, centralHeaderAt(zip) + 24);
+      expect(await rejection(zip, "resized.zip")).toBe(
+        `s3://in/resized.zip: member log.csv is corrupt: it inflates to more than 100 bytes but the archive records 100; upload the archive again (check it with "unzip -t")`,
+      );
+    });
+
     it("a corrupt Deflate stream", async () => {
       const zip = Buffer.from(zipSync({ "log.csv": CSV }));
       const dataStart = 30 + "log.csv".length;
