@@ -1,0 +1,99 @@
+/**
+ * Split invariance at scale: many random (range size, chunk size) splits of generated and real
+ * EDGAR files, 1-byte ranges included on small ones, each compared with the single-range run.
+ * `npm test` tries a sample; `npm run test:chaos` (EDGAR_CHAOS=1) tries well over 1,000.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { generateEdgarDay } from "../../local/generate";
+import { runCore, splitIndependent } from "../helpers/run-core";
+
+const CHAOS = process.env.EDGAR_CHAOS === "1";
+const SPLITS_PER_INPUT = CHAOS ? 160 : 6;
+const REAL_DIR = join(import.meta.dirname, "../../../shared/data/edgar-real");
+
+function generated(bytes: number, seed: number): Uint8Array {
+  const parts: Buffer[] = [];
+  const day = generateEdgarDay({ bytes, seed });
+  for (let next = day.next(); next.done !== true; next = day.next()) parts.push(next.value);
+  return Buffer.concat(parts);
+}
+
+/** The first `bytes` of a real file, cut after a line break: small enough for 1-byte ranges. */
+function realSlice(file: string, bytes: number): Uint8Array | null {
+  const path = join(REAL_DIR, file);
+  if (!existsSync(path)) return null;
+  const all = readFileSync(path);
+  const cut = all.indexOf(10, Math.min(bytes, all.length - 1));
+  return all.subarray(0, cut < 0 ? all.length : cut + 1);
+}
+
+const inputs: { name: string; bytes: Uint8Array }[] = [
+  { name: "generated seed 1 (8 KB)", bytes: generated(8_000, 1) },
+  { name: "generated seed 2 (9 KB)", bytes: generated(9_000, 2) },
+  ...(CHAOS ? [{ name: "generated seed 3 (300 KB)", bytes: generated(300_000, 3) }] : []),
+  ...(
+    [
+      ["log20170630-head25k.csv", 9_000],
+      ["dirty-log20030222-integers-crlf-hmmss.csv", 9_000],
+      ["dirty-log20170630-integers-sci-cik.csv", 9_000],
+      ["dirty-log20050101-all-quoted.csv", 9_000],
+      ["log20170514-244rows-no-final-newline.csv", 30_000],
+      ...(CHAOS ? ([["log20030301.csv", 400_000]] as const) : []),
+    ] as const
+  ).flatMap(([file, bytes]) => {
+    const slice = realSlice(file, bytes);
+    return slice === null ? [] : [{ name: `${file} (first ${slice.length} bytes)`, bytes: slice }];
+  }),
+];
+
+const tried = { splits: 0, differences: 0 };
+
+describe("split invariance at scale", () => {
+  it.each(inputs)("$name: every split equals the single-range run", async ({ bytes }) => {
+    // Prepare
+    const reference = await runCore({ bytes });
+    const expected = { ...splitIndependent(reference.merged), tables: reference.tables };
+    const dataBytes = bytes.length - reference.plan.header.dataStart;
+    const splits = fc.sample(
+      fc.record({
+        rangeBytes: fc.oneof(
+          fc.integer({ min: 1, max: 64 }),
+          fc.integer({ min: 1, max: Math.max(1, dataBytes) }),
+        ),
+        chunkBytes: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 17, max: 1 << 16 })),
+      }),
+      { numRuns: SPLITS_PER_INPUT, seed: bytes.length },
+    );
+    // A 1-byte split whenever the file is small enough to make 1-byte ranges.
+    if (dataBytes <= 10_000) splits.unshift({ rangeBytes: 1, chunkBytes: 1 });
+
+    for (const split of splits) {
+      // Act
+      const run = await runCore({ bytes, ...split });
+
+      // Assess
+      tried.splits++;
+      const actual = { ...splitIndependent(run.merged), tables: run.tables };
+      try {
+        expect(actual).toEqual(expected);
+      } catch (e) {
+        tried.differences++;
+        throw new Error(
+          `split ${JSON.stringify(split)} differs from one range: ${(e as Error).message.slice(0, 400)}`,
+        );
+      }
+    }
+    expect(reference.merged.rows.read).toBeGreaterThan(10);
+  });
+
+  it("reports what was tried", () => {
+    console.info(
+      `split invariance: ${tried.splits} splits over ${inputs.length} inputs, ${tried.differences} differences`,
+    );
+    expect(tried.differences).toBe(0);
+    expect(tried.splits).toBeGreaterThanOrEqual(inputs.length * SPLITS_PER_INPUT);
+  });
+});
