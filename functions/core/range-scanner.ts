@@ -79,7 +79,7 @@ export async function scanRange(
   let firstRecordAt = ownsFirstByte ? dataStart : -1;
   let lineStart = firstRecordAt;
   let chunkAt = ownsFirstByte ? dataStart : range.start - 1;
-  for await (const raw of source.stream(chunkAt)) {
+  for await (const raw of rangeAndBeyond(source, chunkAt, range.end + keep + 1)) {
     const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const n = chunk.length;
     let i = 0;
@@ -117,4 +117,20 @@ export async function scanRange(
   if (skipping) return { firstRecordAt: source.size, endedAt: source.size };
   if (pendingLength > 0) emitPending(lineStart);
   return { firstRecordAt, endedAt: source.size };
+}
+
+/**
+ * Bytes from `from` to the object's end, asked for as a bounded read up to `aheadUntil` (the
+ * range and one record's worth past it: all a range needs but for a record longer than that)
+ * and the rest only if the consumer gets there. A bounded read lets a source fetch it in
+ * parallel parts without fetching far past the range.
+ */
+async function* rangeAndBeyond(
+  source: ByteSource,
+  from: number,
+  aheadUntil: number,
+): AsyncGenerator<Uint8Array> {
+  const until = Math.min(source.size, aheadUntil);
+  yield* source.stream(from, until);
+  if (until < source.size) yield* source.stream(until, source.size);
 }
