@@ -19,12 +19,8 @@ import {
 import { executionName } from "../functions/trigger/execution-name";
 import { isPipelineInput } from "../functions/trigger/object-created";
 import { startRun } from "../functions/trigger/start-run";
+import { BACKFILL_USAGE, STATUS_USAGE } from "./backfill-usage";
 import { progressDisplay } from "./progress";
-
-export const BACKFILL_USAGE = `usage: edgar-etl backfill --state-machine <arn> --bucket <bucket> --prefix <prefix>
-                          [--max-parallel N (4)] [--poll-seconds S (10)] [--dry-run]`;
-export const STATUS_USAGE = `usage: edgar-etl status <executionArn> [--watch] [--poll-seconds S (10)]
-  --watch   follow a running execution: ranges done of total, MB/s and ETA until it ends`;
 
 /** Exit codes, as for `edgar-etl run`: 0 ok, 1 failed, 2 bad usage, 3 outputs written but a data check failed. */
 const EXIT = { ok: 0, failed: 1, usage: 2, checksFailed: 3 } as const;

@@ -11,7 +11,7 @@ import { ConfigError, EtlError } from "../functions/core/errors";
 import { type RunOverrides, resolveRunOptions, type SettingNames } from "../functions/core/run-options";
 import type { ValidationReport } from "../functions/core/validation";
 import { outputKeys, sourceStem } from "../functions/stages/layout";
-import { BACKFILL_USAGE, backfillCommand, STATUS_USAGE, statusCommand } from "./backfill";
+import { BACKFILL_USAGE, STATUS_USAGE } from "./backfill-usage";
 import { generateEdgarFile } from "./generate";
 import { progressDisplay } from "./progress";
 import { rerenderReports } from "./rerender-report";
@@ -121,9 +121,9 @@ async function dispatch(command: string | undefined, rest: readonly string[]): P
     case "report":
       return reportCommand(rest);
     case "backfill":
-      return backfillCommand(rest);
+      return (await import("./backfill")).backfillCommand(rest);
     case "status":
-      return statusCommand(rest);
+      return (await import("./backfill")).statusCommand(rest);
     case undefined:
       console.error(USAGE);
       return 2;
