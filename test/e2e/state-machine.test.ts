@@ -2,19 +2,22 @@
  * The state machine CDK synthesizes, executed by a local ASL interpreter whose Lambda tasks call
  * the real handlers, against a real S3-compatible server over HTTP; Parquet read back by DuckDB.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inProcessLambdas } from "../../local/aws/in-process-lambdas";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
 import { type SynthesizedPipeline, synthesizePipeline } from "../../local/aws/synthesized-pipeline";
+import { csvMemberOf } from "../helpers/duckdb";
 
-const REAL = join(import.meta.dirname, "../../../shared/data/edgar-real/log20170630-head25k.csv");
+/** A real slice as the SEC publishes a day: a zip holding the CSV (the run inflates it first). */
+const REAL_ZIP = join(import.meta.dirname, "../fixtures/edgar-real/log20170630-head25k.zip");
 const HEADER = "ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser";
 
 describe("the synthesized state machine, run locally over S3", () => {
@@ -46,44 +49,52 @@ describe("the synthesized state machine, run locally over S3", () => {
     await s3?.stop();
   });
 
-  it.skipIf(!existsSync(REAL))(
-    "plans, maps every range and reduces a real EDGAR slice to the answers DuckDB gives (needs ../shared)",
-    async () => {
-      // Prepare
-      const csv = readFileSync(REAL);
-      await put("incoming/log20170630.csv", csv);
+  it("inflates, plans, maps every range and reduces a real EDGAR day's zip to the answers DuckDB gives", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "edgar-etl-sfn-"));
+    const { member, bytes: csv } = csvMemberOf(REAL_ZIP);
+    const csvFile = join(dir, member);
+    await writeFile(csvFile, csv);
+    await put("incoming/log20170630-head25k.zip", readFileSync(REAL_ZIP));
 
-      // Act
-      const result = await run("run-real", {
-        bucket: pipeline.buckets.input,
-        key: "incoming/log20170630.csv",
-      });
+    // Act
+    const result = await run("run-real", {
+      bucket: pipeline.buckets.input,
+      key: "incoming/log20170630-head25k.zip",
+    });
 
-      // Assess
-      expect(result).toMatchObject({ status: "SUCCEEDED" });
-      const output = (
-        result as { output: { plan: { rangeCount: number }; reduce: { status: string; rows: unknown } } }
-      ).output;
-      expect(output.plan.rangeCount).toBe(Math.ceil((csv.length - HEADER.length - 1) / 65536));
-      expect(output.reduce).toMatchObject({ status: "pass", rows: { read: 24999, ok: 24999, corrupt: 0 } });
-      const dir = await mkdtemp(join(tmpdir(), "edgar-etl-sfn-"));
-      const topFile = join(dir, "top.parquet");
-      await writeFile(topFile, await get("top_ips/source=log20170630/part-00000.parquet"));
-      const db = await (await DuckDBInstance.create(":memory:")).connect();
-      const expected = await db.runAndReadAll(
-        `select ip, count(*)::int as c from read_csv('${REAL}', header = true, all_varchar = true)
+    // Assess
+    expect(result).toMatchObject({ status: "SUCCEEDED" });
+    const output = (
+      result as { output: { plan: { rangeCount: number }; reduce: { status: string; rows: unknown } } }
+    ).output;
+    expect(output.plan.rangeCount).toBe(Math.ceil((csv.length - HEADER.length - 1) / 65536));
+    expect(output.reduce).toMatchObject({ status: "pass", rows: { read: 24999, ok: 24999, corrupt: 0 } });
+    const topFile = join(dir, "top.parquet");
+    await writeFile(topFile, await get("top_ips/source=log20170630-head25k/part-00000.parquet"));
+    const db = await (await DuckDBInstance.create(":memory:")).connect();
+    const expected = await db.runAndReadAll(
+      `select ip, count(*)::int as c from read_csv('${csvFile}', header = true, all_varchar = true)
        group by ip order by c desc, ip limit 20`,
-      );
-      const actual = await db.runAndReadAll(`select ip, count::int as c from '${topFile}' order by rank`);
-      expect(actual.getRowObjectsJson()).toEqual(expected.getRowObjectsJson());
-    },
-  );
+    );
+    const actual = await db.runAndReadAll(`select ip, count::int as c from '${topFile}' order by rank`);
+    expect(actual.getRowObjectsJson()).toEqual(expected.getRowObjectsJson());
+  });
 
   it("fails with the failing stage's error when the header is wrong", async () => {
     await put("incoming/bad.csv", `${HEADER.replace("code", "status")}\n1,2,3\n`);
     const result = await run("run-bad", { bucket: pipeline.buckets.input, key: "incoming/bad.csv" });
     expect(result).toMatchObject({ status: "FAILED", error: "InputRejectedError" });
     expect((result as { cause: string }).cause).toMatch(/missing code; unexpected \\"status\\"/);
+  });
+
+  it("fails with the Inflate stage's error when an uploaded zip holds no CSV", async () => {
+    await put("incoming/notes.zip", zipSync({ "notes.txt": Buffer.from("not a log") }));
+    const result = await run("run-no-csv", { bucket: pipeline.buckets.input, key: "incoming/notes.zip" });
+    expect(result).toMatchObject({ status: "FAILED", error: "InputRejectedError" });
+    expect((result as { cause: string }).cause).toMatch(
+      /notes\.zip holds no \.csv member \(it holds notes\.txt\)/,
+    );
   });
 
   it("fails a run whose data checks fail, after writing its outputs", async () => {
