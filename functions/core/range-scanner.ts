@@ -1,8 +1,8 @@
 /**
- * Frames the records of one byte range (DESIGN §2, the Hadoop rule): a record belongs to the
- * range holding its first byte. A range that does not start at dataStart begins one byte early
- * and skips through the first LF, so a record starting exactly at its start is its own; it then
- * hands on every line starting before its end, reading past the end to finish the last one.
+ * Frames the records of one byte range (docs/architecture.md §2, the Hadoop rule): a record belongs
+ * to the range holding its first byte. A range that does not start at dataStart begins one byte
+ * early and skips through the first LF, so a record starting exactly at its start is its own; it
+ * then hands on every line starting before its end, reading past the end to finish the last one.
  * Memory stays bounded: a line is copied only when it crosses a chunk, and at most
  * maxRecordBytes + 1 of it (or RAW_CLIP_BYTES, if more) are kept.
  */

@@ -1,7 +1,7 @@
 /**
  * Every key the pipeline writes, in one place. Work keys are a pure function of (runId, range
  * index), so a retried stage overwrites instead of duplicating; output keys are Hive-style
- * partitions per source object (DESIGN §6).
+ * partitions per source object (docs/architecture.md §5).
  */
 import type { TableName } from "../core/tables";
 

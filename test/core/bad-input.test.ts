@@ -1,7 +1,7 @@
 /**
  * What the core does with input that is not a clean EDGAR log: objects it must refuse before any
- * mapper starts (DESIGN §2–§3), headers it must accept, and every corrupt-record reason in each
- * of the three modes.
+ * mapper starts (docs/architecture.md §3), headers it must accept, and every corrupt-record reason
+ * in each of the three modes.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 /**
- * Parquet output (DESIGN §6): logical types readers agree on (UTF8, DATE, INT32/INT64), checked by
- * reading our bytes back with DuckDB; then the local pipeline's four tables end to end.
+ * Parquet output (docs/architecture.md §6): logical types readers agree on (UTF8, DATE,
+ * INT32/INT64), checked by reading our bytes back with DuckDB; then the local pipeline's four
+ * tables end to end.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 /**
- * planRanges (DESIGN §2): cut [dataStart, size) into consecutive ranges of rangeBytes, the last
- * maybe shorter; never more than maxRanges (the range size grows instead); none for no data.
+ * planRanges (docs/architecture.md §2): cut [dataStart, size) into consecutive ranges of
+ * rangeBytes, the last maybe shorter; never more than maxRanges (the range size grows instead);
+ * none for no data.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 /**
- * Sampling (DESIGN §4): keep a record iff hash(seed, record start offset) < fraction. The hash
- * must be a uniform number in [0, 1), deterministic, and different seeds must pick independent
- * samples; the share kept must match the fraction.
+ * Sampling (docs/architecture.md §3): keep a record iff hash(seed, record start offset) < fraction.
+ * The hash must be a uniform number in [0, 1), deterministic, and different seeds must pick
+ * independent samples; the share kept must match the fraction.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,8 +1,9 @@
 /**
- * The core's central promise (DESIGN §2–§4): cutting a file into byte ranges, and reading those
- * ranges in chunks of any size, changes nothing. Property tests over generated EDGAR-like files
- * with every kind of awkward line; the single-range run is itself checked against a model of the
- * file computed by counting, so "equal to the single-range run" cannot hide a shared mistake.
+ * The core's central promise (docs/architecture.md §2–§3): cutting a file into byte ranges, and
+ * reading those ranges in chunks of any size, changes nothing. Property tests over generated
+ * EDGAR-like files with every kind of awkward line; the single-range run is itself checked against
+ * a model of the file computed by counting, so "equal to the single-range run" cannot hide a shared
+ * mistake.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
