@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { CommitRecord, Plan } from "../../functions/contracts";
 import { CommitConflictError } from "../../functions/core/errors";
+import type { ObjectStore } from "../../functions/core/object-store";
 import { buildValidation } from "../../functions/core/validation";
 import { commitOutputs, type RunOutputs } from "../../functions/stages/commit-outputs";
 import { csvFile, csvLine, edgarRow } from "../helpers/edgar-csv";
@@ -236,6 +237,33 @@ describe("commitOutputs", () => {
       expect(success(out).runId).toBe("run-b");
       expect(publishedTables(out)).toEqual(tablesOf("run-b"));
     }
+  });
+
+  it("a run overtaken while it publishes never overwrites the later run's copies", async () => {
+    // Prepare: "early" commits, then stalls just before publishing top_ips, while "late"
+    // (planned later) commits and publishes everything.
+    const out = memoryObjectStore();
+    const late = await runOutputs("late", "2024-01-01T00:00:02.000Z");
+    let lateDone: Promise<string> | undefined;
+    const stalling: ObjectStore = {
+      ...out,
+      async putIfUnchanged(key, body, ifMatch, type) {
+        if (key === "top_ips/source=log/part-00000.parquet" && lateDone === undefined) {
+          lateDone = commitOutputs(out, late, at(2));
+          await lateDone;
+        }
+        return out.putIfUnchanged(key, body, ifMatch, type);
+      },
+    };
+
+    // Act
+    await commitOutputs(stalling, await runOutputs("early", "2024-01-01T00:00:01.000Z"), at(1));
+
+    // Assess: every copy is the later run's.
+    expect(lateDone).toBeDefined();
+    expect(success(out).runId).toBe("late");
+    expect(publishedTables(out)).toEqual(tablesOf("late"));
+    expect(JSON.parse(text(out, "_runs/source=log/_manifest.json")!).runId).toBe("late");
   });
 
   it("another object on the same partition is refused, naming both objects", async () => {
