@@ -19,7 +19,11 @@ import type { PipelineStack } from "../../infra/pipeline-stack";
 
 function synthesize(context: Record<string, unknown> = {}) {
   const outdir = mkdtempSync(join(tmpdir(), "edgar-etl-cdk-"));
-  const { app, stack } = createPipelineApp({ context: { ...cdkJson.context, ...context }, outdir });
+  // Bundling skipped: the template is the same, and test/infra/bundles.test.ts runs the bundles.
+  const { app, stack } = createPipelineApp({
+    context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [], ...context },
+    outdir,
+  });
   const assembly = app.synth();
   return { app, stack, template: Template.fromJSON(assembly.getStackByName(stack.stackName).template) };
 }
