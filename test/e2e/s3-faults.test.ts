@@ -118,63 +118,69 @@ describe("runs through S3 faults end with a clean run's tables, or fail loudly",
     return { execution, tables };
   }
 
-  it.each(inputs)("$name: clean run, then faulted runs", async ({ name, body }) => {
-    // Prepare: the clean run is the reference.
-    const csv = body();
-    const clean = await run(`incoming/clean/${name}.csv`, csv, `clean-${name}`);
-    expect(["SUCCEEDED", "FAILED"], JSON.stringify(clean.execution).slice(0, 600)).toContain(
-      clean.execution.status,
-    );
-    if (clean.execution.status === "FAILED")
-      expect(clean.execution).toMatchObject({ error: "DataChecksFailed" });
-    expect(clean.tables.every((t) => t !== null)).toBe(true);
-
-    for (let seed = 1; seed <= SEEDS; seed++) {
-      // Act
-      proxy.configure({ seed, rate: RATE });
-      const key = `incoming/faulted-${seed}/${name}.csv`;
-      await s3.client.send(new PutObjectCommand({ Bucket: pipeline.buckets.input, Key: key, Body: csv }));
-      proxy.configure({ seed, rate: RATE });
-      const execution = await runLocalExecution({
-        definition: pipeline.definition,
-        stateMachineArn: pipeline.stateMachineArn,
-        name: `faulted-${seed}-${name}`,
-        input: { bucket: pipeline.buckets.input, key },
-        invoke,
-        s3: proxied,
-      });
-      const stats = proxy.stats();
-      proxy.configure({ seed: 0, rate: 0 });
-      const out = s3ObjectStore(s3.client, pipeline.buckets.output);
-      const tables = await Promise.all(
-        TABLES.map((t) =>
-          out.get(`${t}/source=faulted-${seed}%2F${name}/part-00000.parquet`).then(
-            (b) => Buffer.from(b).toString("base64"),
-            () => null,
-          ),
-        ),
+  // A timed-out test would leave its runs going into the next test's: allow every seed its time.
+  it.each(inputs)(
+    "$name: clean run, then faulted runs",
+    { timeout: SEEDS * 180_000 },
+    async ({ name, body }) => {
+      // Prepare: the clean run is the reference.
+      const csv = body();
+      const clean = await run(`incoming/clean/${name}.csv`, csv, `clean-${name}`);
+      expect(["SUCCEEDED", "FAILED"], JSON.stringify(clean.execution).slice(0, 600)).toContain(
+        clean.execution.status,
       );
+      if (clean.execution.status === "FAILED")
+        expect(clean.execution).toMatchObject({ error: "DataChecksFailed" });
+      expect(clean.tables.every((t) => t !== null)).toBe(true);
 
-      // Assess: the same end as the clean run (DataChecksFailed included), or a loud failure.
-      const sameEnd =
-        execution.status === clean.execution.status &&
-        (execution.status === "SUCCEEDED" || (execution as { error?: string }).error === "DataChecksFailed");
-      const record: RunRecord = { input: name, seed, stats, outcome: "equal" };
-      if (sameEnd) {
-        record.outcome = tables.every((t, i) => t === clean.tables[i]) ? "equal" : "DIFFERENT";
-      } else {
-        record.outcome = "failed loudly";
-        const failed = execution as { error?: string; cause?: string };
-        record.error = `${failed.error}: ${String(failed.cause).slice(0, 1500)}`;
-        expect(failed.error, record.error).toBeTruthy();
-        expect(failed.cause, record.error).toBeTruthy();
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        // Act
+        proxy.configure({ seed, rate: RATE });
+        const key = `incoming/faulted-${seed}/${name}.csv`;
+        await s3.client.send(new PutObjectCommand({ Bucket: pipeline.buckets.input, Key: key, Body: csv }));
+        proxy.configure({ seed, rate: RATE });
+        const execution = await runLocalExecution({
+          definition: pipeline.definition,
+          stateMachineArn: pipeline.stateMachineArn,
+          name: `faulted-${seed}-${name}`,
+          input: { bucket: pipeline.buckets.input, key },
+          invoke,
+          s3: proxied,
+        });
+        const stats = proxy.stats();
+        proxy.configure({ seed: 0, rate: 0 });
+        const out = s3ObjectStore(s3.client, pipeline.buckets.output);
+        const tables = await Promise.all(
+          TABLES.map((t) =>
+            out.get(`${t}/source=faulted-${seed}%2F${name}/part-00000.parquet`).then(
+              (b) => Buffer.from(b).toString("base64"),
+              () => null,
+            ),
+          ),
+        );
+
+        // Assess: the same end as the clean run (DataChecksFailed included), or a loud failure.
+        const sameEnd =
+          execution.status === clean.execution.status &&
+          (execution.status === "SUCCEEDED" ||
+            (execution as { error?: string }).error === "DataChecksFailed");
+        const record: RunRecord = { input: name, seed, stats, outcome: "equal" };
+        if (sameEnd) {
+          record.outcome = tables.every((t, i) => t === clean.tables[i]) ? "equal" : "DIFFERENT";
+        } else {
+          record.outcome = "failed loudly";
+          const failed = execution as { error?: string; cause?: string };
+          record.error = `${failed.error}: ${String(failed.cause).slice(0, 1500)}`;
+          expect(failed.error, record.error).toBeTruthy();
+          expect(failed.cause, record.error).toBeTruthy();
+        }
+        records.push(record);
+        expect(record.outcome, `${name} seed ${seed}`).not.toBe("DIFFERENT");
+        expect(
+          stats.faulted / stats.requests,
+          `${name} seed ${seed}: ${JSON.stringify(stats)}`,
+        ).toBeGreaterThanOrEqual(0.1);
       }
-      records.push(record);
-      expect(record.outcome, `${name} seed ${seed}`).not.toBe("DIFFERENT");
-      expect(
-        stats.faulted / stats.requests,
-        `${name} seed ${seed}: ${JSON.stringify(stats)}`,
-      ).toBeGreaterThanOrEqual(0.1);
-    }
-  });
+    },
+  );
 });
