@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { workerModule } from "./worker-bundles";
 
 export interface WorkerPool {
   /** Runs `name(payload)` exported by the module at `moduleUrl` on a free worker. */
@@ -82,12 +83,13 @@ export function startWorkerPool(
   return {
     size,
     async run<T>(moduleUrl: string, name: string, payload: unknown): Promise<T> {
+      const module = await workerModule(moduleUrl);
       const worker = await acquire();
       const id = nextId++;
       busyWith.set(worker, id);
       return new Promise<T>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        worker.postMessage({ id, module: moduleUrl, name, payload });
+        worker.postMessage({ id, module, name, payload });
       });
     },
     async close() {

@@ -1,16 +1,20 @@
-// One worker thread of local/worker-pool.ts: loads TypeScript modules through tsx, applies the
-// environment it was given, and runs one call at a time: module, exported function, payload.
+// One worker thread of local/worker-pool.ts: applies the environment it was given, then runs one
+// call at a time: module, exported function, payload. Modules come bundled (worker-bundles.ts);
+// tsx's loader is registered only if a TypeScript module must be loaded from source.
 import { parentPort, workerData } from "node:worker_threads";
-import { register } from "tsx/esm/api";
 
-register();
 Object.assign(process.env, workerData.environment);
+let tsx;
 const modules = new Map();
 
 parentPort.on("message", async ({ id, module, name, payload }) => {
   try {
     let loaded = modules.get(module);
     if (loaded === undefined) {
+      if (module.endsWith(".ts") && tsx === undefined) {
+        tsx = await import("tsx/esm/api");
+        tsx.register();
+      }
       loaded = await import(module);
       modules.set(module, loaded);
     }

@@ -143,8 +143,15 @@ function maxOf(a: string | null, b: string | null): string | null {
  */
 export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
   const out = emptyAggregate();
-  // The merged table holds at least the largest part's keys; twice that saves most regrowth.
-  const ipTotals = new ByteCounter(2 * Math.max(0, ...parts.map((p) => p.ipCounts.ends.length)));
+  // Sized for the distinct keys to come: at most the parts' total, and (IPs recurring across
+  // ranges) rarely more than four times the largest part.
+  const sizes = parts.map((p) => p.ipCounts.ends.length);
+  const ipTotals = new ByteCounter(
+    Math.min(
+      sizes.reduce((a, b) => a + b, 0),
+      4 * Math.max(0, ...sizes),
+    ),
+  );
   const errorRows: { offset: number; date: string; time: string; extention: string | null; code: number }[] =
     [];
   for (const p of parts) {

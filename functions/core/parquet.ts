@@ -73,14 +73,17 @@ function encodeColumnChunk(
 ): { body: Buffer; metadata: { value: unknown; length: number } } {
   const optional = column.optional === true;
   const nulls = isUtf8(column.values) ? column.values.nulls : undefined;
-  const present: number[] = [];
+  // Rows with a value; a column without nulls (most) has every row.
+  let present = new Int32Array(to - from);
   const dlevels: number[] = [];
+  let count = 0;
   for (let i = from; i < to; i++) {
-    const isNull = nulls?.[i] === 1;
+    const isNull = nulls !== undefined && nulls[i] === 1;
     if (isNull && !optional) throw new Error(`column ${column.name} is required but row ${i} is null`);
     if (optional) dlevels.push(isNull ? 0 : 1);
-    if (!isNull) present.push(i);
+    if (!isNull) present[count++] = i;
   }
+  present = present.subarray(0, count);
   const { values, min, max } = encodePlain(column, present);
   const levels = optional ? rle.encodeValues("INT32", dlevels, { bitWidth: 1 }) : Buffer.alloc(0);
   const uncompressed = Buffer.concat([levels, values]);
@@ -124,10 +127,7 @@ function encodeColumnChunk(
 }
 
 /** PLAIN encoding of the non-null values at `rows`, with their min and max PLAIN-encoded. */
-function encodePlain(
-  column: TableColumn,
-  rows: readonly number[],
-): { values: Buffer; min: Buffer; max: Buffer } {
+function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; min: Buffer; max: Buffer } {
   const v: ColumnValues = column.values;
   if (isUtf8(v)) return encodeByteArrays(v, rows);
   const width = column.type === "INT64" ? 8 : 4;
@@ -152,18 +152,16 @@ function encodePlain(
 }
 
 /** PLAIN BYTE_ARRAY: each value as its length (uint32 LE) and bytes; min/max in unsigned byte order. */
-function encodeByteArrays(
-  v: Utf8Values,
-  rows: readonly number[],
-): { values: Buffer; min: Buffer; max: Buffer } {
+function encodeByteArrays(v: Utf8Values, rows: Int32Array): { values: Buffer; min: Buffer; max: Buffer } {
   let size = 0;
-  for (const i of rows) size += 4 + v.ends[i]! - v.starts[i]!;
+  for (let k = 0; k < rows.length; k++) size += 4 + v.ends[rows[k]!]! - v.starts[rows[k]!]!;
   const out = Buffer.allocUnsafe(size);
   const bytes = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength);
   let at = 0;
   let minAt = rows[0] ?? -1;
   let maxAt = minAt;
-  for (const i of rows) {
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
     const start = v.starts[i]!;
     const end = v.ends[i]!;
     out.writeUInt32LE(end - start, at);

@@ -77,7 +77,7 @@ export function buildTables(agg: Aggregate, topN: number): Record<TableName, Tab
     rowCount: ranked.length,
     columns: [
       { name: "ip", type: "UTF8", values: ipValues(agg.ipCounts, ranked) },
-      { name: "count", type: "INT64", values: Float64Array.from(ranked, (k) => agg.ipCounts.counts[k]!) },
+      { name: "count", type: "INT64", values: countsAt(agg.ipCounts, ranked) },
     ],
   };
   const topIps: Table = {
@@ -86,7 +86,7 @@ export function buildTables(agg: Aggregate, topN: number): Record<TableName, Tab
     columns: [
       { name: "rank", type: "INT32", values: Int32Array.from(top, (_, i) => i + 1) },
       { name: "ip", type: "UTF8", values: ipValues(agg.ipCounts, top) },
-      { name: "count", type: "INT64", values: Float64Array.from(top, (k) => agg.ipCounts.counts[k]!) },
+      { name: "count", type: "INT64", values: countsAt(agg.ipCounts, top) },
     ],
   };
   return {
@@ -134,6 +134,12 @@ function ipValues(ipCounts: IpCounts, positions: Int32Array): Utf8Values {
     valueEnds[i] = ends[k]!;
   }
   return { bytes: keys, starts, ends: valueEnds };
+}
+
+function countsAt(ipCounts: IpCounts, positions: Int32Array): Float64Array {
+  const out = new Float64Array(positions.length);
+  for (let i = 0; i < positions.length; i++) out[i] = ipCounts.counts[positions[i]!]!;
+  return out;
 }
 
 /** Strings (or nulls) as UTF-8 values. */

@@ -3,19 +3,17 @@
  * (references resolved to local stand-ins), each Lambda's environment, and the bucket names.
  * Bundling is skipped: locally the handlers run from source.
  */
-import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import cdkJson from "../../cdk.json";
 import {
   type CfnReference,
@@ -24,6 +22,7 @@ import {
   placeholderValues,
 } from "../../infra/asl-definition";
 import { createPipelineApp } from "../../infra/pipeline-app";
+import { REPO, sourcesHash } from "../source-hash";
 
 /** The Lambdas a run invokes, by their construct id in the stack. */
 export const PIPELINE_FUNCTIONS = ["Inflate", "Plan", "Map", "Reduce"] as const;
@@ -107,25 +106,9 @@ export function synthesizePipeline(context: Record<string, string> = {}): Synthe
   }
 }
 
-const REPO = resolve(import.meta.dirname, "../..");
-
 /** Everything a synthesis depends on: the infra sources, cdk.json, the locked packages, the context. */
 function synthesisInputsHash(context: Record<string, string>): string {
-  const hash = createHash("sha256").update(JSON.stringify(context));
-  const files = ["cdk.json", "package-lock.json"];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(join(REPO, dir), { withFileTypes: true }).sort((a, b) =>
-      a.name < b.name ? -1 : 1,
-    )) {
-      const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) walk(path);
-      else files.push(path);
-    }
-  };
-  walk("infra");
-  walk("functions");
-  for (const f of files) hash.update(f).update(readFileSync(join(REPO, f)));
-  return hash.digest("hex").slice(0, 16);
+  return sourcesHash(["infra", "functions"], ["cdk.json", "package-lock.json"], JSON.stringify(context));
 }
 
 /**

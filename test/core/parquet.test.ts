@@ -107,6 +107,26 @@ describe("encodeParquet, read back by DuckDB", () => {
     expect(back).toEqual(rows.map((r) => ({ ...r, big: String(r.big) })));
   });
 
+  it("writes each row group's min, max and null count as DuckDB reads them", async () => {
+    const rows = [
+      { day: "2017-06-30", label: "b", note: null, small: 5, big: -3 },
+      { day: "1999-01-01", label: "é", note: "z", small: -2, big: 2 ** 40 },
+      { day: "2020-02-29", label: "a", note: null, small: 7, big: 0 },
+    ];
+    const file = await written({ name: "t", columns: ALL_TYPES, rows });
+    const stats = await duck.rows(
+      `select path_in_schema as c, stats_min_value as min, stats_max_value as max, stats_null_count::int as nulls
+       from parquet_metadata(${file}) order by column_id`,
+    );
+    expect(stats).toEqual([
+      { c: "day", min: "1999-01-01", max: "2020-02-29", nulls: 0 },
+      { c: "label", min: "a", max: "é", nulls: 0 },
+      { c: "note", min: "z", max: "z", nulls: 2 },
+      { c: "small", min: "-2", max: "7", nulls: 0 },
+      { c: "big", min: "-3", max: String(2 ** 40), nulls: 0 },
+    ]);
+  });
+
   it("keeps row order across row groups", async () => {
     const rows = Array.from({ length: 10 }, (_, i) => ({ hour: (i * 7) % 24, count: 10 - i }));
     const file = await written(
