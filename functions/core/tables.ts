@@ -143,7 +143,7 @@ function countsAt(ipCounts: IpCounts, positions: Int32Array): Float64Array {
 }
 
 /** Strings (or nulls) as UTF-8 values. */
-function utf8Values(texts: readonly (string | null)[]): Utf8Values {
+export function utf8Values(texts: readonly (string | null)[]): Utf8Values {
   const encoded = texts.map((t) => (t === null ? null : Buffer.from(t, "utf8")));
   const bytes = Buffer.concat(encoded.filter((b) => b !== null));
   const starts = new Uint32Array(texts.length);

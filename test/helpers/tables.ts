@@ -3,7 +3,7 @@
  * forms out (the inverse of tableRows and ipCountList).
  */
 import type { IpCounts } from "../../functions/core/aggregate";
-import type { ColumnType, Table, TableColumn } from "../../functions/core/tables";
+import { type ColumnType, type Table, type TableColumn, utf8Values } from "../../functions/core/tables";
 
 type Row = Record<string, string | number | null>;
 
@@ -15,19 +15,7 @@ export function tableFromRows(
   const built: TableColumn[] = columns.map((c) => {
     const values = rows.map((r) => r[c.name] ?? null);
     if (c.type === "UTF8") {
-      const parts = values.map((v) => (v === null ? null : Buffer.from(String(v), "utf8")));
-      const starts = new Uint32Array(rows.length);
-      const ends = new Uint32Array(rows.length);
-      const nulls = new Uint8Array(rows.length);
-      let at = 0;
-      parts.forEach((p, i) => {
-        starts[i] = at;
-        if (p === null) nulls[i] = 1;
-        else at += p.length;
-        ends[i] = at;
-      });
-      const bytes = Buffer.concat(parts.filter((p) => p !== null));
-      return { ...c, values: { bytes, starts, ends, nulls } };
+      return { ...c, values: utf8Values(values.map((v) => (v === null ? null : String(v)))) };
     }
     if (c.type === "DATE") {
       return { ...c, values: Int32Array.from(values, (v) => Date.parse(`${v}T00:00:00Z`) / 86_400_000) };
