@@ -17,6 +17,7 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
+import { fmix32 } from "../functions/core/hash";
 
 export interface GenerateOptions {
   /** Target size in bytes, header included; output stops at the first line end at or after it. */
@@ -45,15 +46,7 @@ const TWO_POW_32 = 4294967296;
 // Randomness
 
 /** murmur3's 32-bit finaliser: a bijection on uint32, so distinct inputs stay distinct. */
-function mix32(value: number): number {
-  let x = value;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+const mix32 = fmix32;
 
 /** Folds a safe integer (possibly negative or above 2^32) into 32 bits without losing its high half. */
 function seed32(seed: number): number {
@@ -65,10 +58,7 @@ function createRandom(seed: number): () => number {
   let splitmix = seed;
   const nextSplitmix = (): number => {
     splitmix = (splitmix + 0x9e3779b9) | 0;
-    let z = splitmix;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) | 0;
+    return fmix32(splitmix) | 0;
   };
   let s0 = nextSplitmix();
   let s1 = nextSplitmix();

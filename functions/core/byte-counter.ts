@@ -9,6 +9,7 @@
  * range's partial, or sorted by the keys' bytes for the reducer's merged counts.
  */
 import type { IpCounts } from "./aggregate";
+import { fmix32 } from "./hash";
 
 /**
  * A slot is four int32 words. An inline key's bytes fill bytes 0-14 little-endian, zero-padded;
@@ -409,10 +410,5 @@ function mix(h: number, word: number): number {
 
 /** murmur3's finaliser: folds in the length and avalanches, so the low bits (the slot) are good. */
 function finish(h: number, length: number): number {
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return fmix32(h ^ length) | 0;
 }

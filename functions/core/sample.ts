@@ -3,15 +3,7 @@
  * whatever the range size (unlike Spark's per-partition sampler).
  */
 
-/** murmur3's 32-bit finaliser: a good avalanche for small integer inputs. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from "./hash";
 
 /** A uniform number in [0, 1) from (seed, offset); any safe-integer seed, offsets up to 2^53. */
 export function sampleHash(seed: number, offset: number): number {
