@@ -35,6 +35,10 @@ export interface ProgressDisplayOptions {
 }
 
 const MB = 1e6;
+/** Before this much time a pace is noise (a first update may already count a range). */
+const MIN_PACE_SECONDS = 1;
+
+const rate = (mbPerSecond: number) => (Number.isNaN(mbPerSecond) ? "-" : mbPerSecond.toFixed(1));
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
@@ -50,15 +54,16 @@ function shareDone(p: RunProgressSnapshot): number {
   return p.rangesTotal > 0 ? p.rangesDone / p.rangesTotal : 1;
 }
 
-/** MB/s so far and the time left at that pace (Infinity before anything is done). */
+/** MB/s so far (NaN until a pace can be told) and the time left at that pace (Infinity until then). */
 export function progressRate(
   p: RunProgressSnapshot,
   elapsedSeconds: number,
 ): { mbPerSecond: number; etaSeconds: number } {
-  const mbPerSecond = elapsedSeconds > 0 ? p.bytesDone / MB / elapsedSeconds : 0;
+  const paced = elapsedSeconds >= MIN_PACE_SECONDS;
+  const mbPerSecond = paced ? p.bytesDone / MB / elapsedSeconds : Number.NaN;
   const share = shareDone(p);
   const etaSeconds =
-    share >= 1 ? 0 : share > 0 ? ((1 - share) / share) * elapsedSeconds : Number.POSITIVE_INFINITY;
+    share >= 1 ? 0 : share > 0 && paced ? ((1 - share) / share) * elapsedSeconds : Number.POSITIVE_INFINITY;
   return { mbPerSecond, etaSeconds };
 }
 
@@ -69,7 +74,7 @@ export function describeProgress(label: string, p: RunProgressSnapshot, elapsedS
   const ranges = p.rangesTotal > 0 ? `${p.rangesDone}/${p.rangesTotal} ranges, ` : "";
   const bytes =
     p.bytesTotal > 0
-      ? `${(p.bytesDone / MB).toFixed(1)}/${(p.bytesTotal / MB).toFixed(1)} MB (${percent}), ${mbPerSecond.toFixed(1)} MB/s`
+      ? `${(p.bytesDone / MB).toFixed(1)}/${(p.bytesTotal / MB).toFixed(1)} MB (${percent}), ${rate(mbPerSecond)} MB/s`
       : `${percent}`;
   return `${label}: ${ranges}${bytes}, ETA ${duration(etaSeconds)}`;
 }
@@ -136,8 +141,7 @@ function terminalDisplay(label: string, stream: NodeJS.WritableStream, now: () =
   const payload = (p: RunProgressSnapshot) => ({
     ranges: p.rangesTotal > 0 ? `${p.rangesDone}/${p.rangesTotal} ranges | ` : "",
     mb: p.bytesTotal > 0 ? `${(p.bytesDone / MB).toFixed(0)}/${(p.bytesTotal / MB).toFixed(0)} MB | ` : "",
-    rate:
-      p.bytesTotal > 0 ? `${progressRate(p, (now() - started) / 1000).mbPerSecond.toFixed(1)} MB/s | ` : "",
+    rate: p.bytesTotal > 0 ? `${rate(progressRate(p, (now() - started) / 1000).mbPerSecond)} MB/s | ` : "",
   });
   // The bar counts thousandths done, so a job known only by its ranges fills it too.
   const value = (p: RunProgressSnapshot) => Math.round(1000 * shareDone(p));

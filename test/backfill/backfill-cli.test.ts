@@ -378,7 +378,8 @@ describe("edgar-etl backfill / status", () => {
     });
 
     // Act
-    const code = await statusCommand([arn, "--watch", ...FAST]);
+    // Polls far enough apart that the last one is a second in: a pace (MB/s, ETA) can be told.
+    const code = await statusCommand([arn, "--watch", "--poll-seconds", "0.6"]);
 
     // Assess
     expect(code).toBe(0);

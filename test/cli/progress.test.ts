@@ -27,6 +27,10 @@ describe("describeProgress", () => {
     expect(describeProgress("run", at(0, 0), 3)).toBe(
       "run: 0/10 ranges, 0.0/100.0 MB (0 %), 0.0 MB/s, ETA ?",
     );
+    // Under a second in, a pace is noise: no MB/s, no ETA yet.
+    expect(describeProgress("run", at(1, 10e6), 0.01)).toBe(
+      "run: 1/10 ranges, 10.0/100.0 MB (10 %), - MB/s, ETA ?",
+    );
     expect(describeProgress("run", at(10, 100e6), 20)).toMatch(/\(100 %\), 5\.0 MB\/s, ETA 0 s$/);
     expect(
       describeProgress("generate", { rangesDone: 0, rangesTotal: 0, bytesDone: 1e6, bytesTotal: 4e6 }, 1),
