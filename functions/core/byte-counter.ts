@@ -163,21 +163,23 @@ export class ByteCounter {
       k++;
     }
     const { order, sorted } = sortInlineKeys(words, n);
-    const keys = new Uint8Array(bytes);
+    // Each key is written as its slot's 16 bytes, the next key overwriting what lies past its
+    // end; the slack at the end takes the last key's padding.
+    const padded = new Uint8Array(bytes + SLOT_WORDS * 4);
+    const out = new DataView(padded.buffer);
     const ends = new Uint32Array(n);
     const counts = new Float64Array(n);
     for (let i = 0, at = 0; i < n; i++) {
       const w3 = sorted[i * 4 + 3]!;
-      const length = (w3 >>> TAG_SHIFT) - 1;
-      for (let b = 0; b < length; b++) {
-        const word = b < 12 ? sorted[i * 4 + (b >> 2)]! : untagged(w3);
-        keys[at + b] = (word >>> ((b & 3) * 8)) & 0xff;
-      }
-      at += length;
+      out.setInt32(at, sorted[i * 4]!, true);
+      out.setInt32(at + 4, sorted[i * 4 + 1]!, true);
+      out.setInt32(at + 8, sorted[i * 4 + 2]!, true);
+      out.setInt32(at + 12, untagged(w3), true);
+      at += (w3 >>> TAG_SHIFT) - 1;
       ends[i] = at;
       counts[i] = tableCounts[order[i]!]!;
     }
-    return { keys, ends, counts };
+    return { keys: padded.subarray(0, bytes), ends, counts };
   }
 
   /** sortedEntries when some keys live in the arena: a comparator sort on the keys' bytes. */

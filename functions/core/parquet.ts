@@ -19,7 +19,8 @@ import type { ColumnValues, Table, TableColumn, Utf8Values } from "./tables";
 class MemorySink {
   readonly parts: Buffer[] = [];
   write(buf: Buffer, done: (err?: Error) => void): void {
-    this.parts.push(Buffer.from(buf));
+    // The envelope writer hands over buffers it never touches again: kept, not copied.
+    this.parts.push(buf);
     done();
   }
   end(done: (err?: Error) => void): void {
@@ -86,7 +87,7 @@ function encodeColumnChunk(
   present = present.subarray(0, count);
   const { values, min, max } = encodePlain(column, present);
   const levels = optional ? rle.encodeValues("INT32", dlevels, { bitWidth: 1 }) : Buffer.alloc(0);
-  const uncompressed = Buffer.concat([levels, values]);
+  const uncompressed = levels.length === 0 ? values : Buffer.concat([levels, values]);
   const compressed = deflate("SNAPPY", uncompressed) as Buffer;
 
   const statistics = new parquetThrift.Statistics();
