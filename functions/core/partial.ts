@@ -18,5 +18,7 @@ export interface RangePartial {
   readonly endedAt: number;
   /** Lines this range owns: records plus blank lines. */
   readonly lines: number;
+  /** Wall seconds the mapper took, set by the map stage (run facts for the report). */
+  readonly seconds?: number;
   readonly aggregate: Aggregate;
 }

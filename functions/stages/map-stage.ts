@@ -17,7 +17,9 @@ export interface MapStageInput {
 export async function mapRange({ task, work, openSource }: MapStageInput): Promise<MapResult> {
   const plan = await readPlan(work, task.planKey);
   const source = await openSource(plan.source);
-  const partial = await processRange(source, plan, task.index);
+  const started = performance.now();
+  const parsed = await processRange(source, plan, task.index);
+  const partial = { ...parsed, seconds: (performance.now() - started) / 1000 };
   const partialKey = workKeys.partial(plan.runId, task.index);
   await work.put(partialKey, encodePartial(partial), "application/octet-stream");
   return { index: task.index, partialKey, rowsRead: partial.aggregate.rows.read };

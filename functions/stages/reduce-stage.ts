@@ -34,17 +34,33 @@ export async function reduceRun({
   out,
   now = () => new Date(),
 }: ReduceStageInput): Promise<ReduceOutcome> {
+  const reduceStarted = now();
+  const clock = performance.now();
   const plan = await readPlan(work, planKey);
   const partials: RangePartial[] = new Array(plan.ranges.length);
   await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, async (i) => {
     const key = workKeys.partial(plan.runId, i);
     partials[i] = decodePartial(await work.get(key), `${work.name}/${key}`);
   });
-  const { merged, tables, validation } = reducePartials(plan, partials);
+  const reduced = reducePartials(plan, partials);
+  const { merged, tables } = reduced;
   const encoded = {} as RunOutputs["tables"];
   for (const name of TABLE_NAMES) {
     encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rowCount };
   }
+  // Run facts for the report: the map stage as the time from planning to this reduce.
+  const rangeSeconds = partials.map((p) => p.seconds);
+  const validation: ValidationReport = {
+    ...reduced.validation,
+    run: {
+      rangeBytes: plan.options.rangeBytes,
+      stageSeconds: {
+        map: Math.max(0, (reduceStarted.getTime() - Date.parse(plan.plannedAt)) / 1000),
+        reduce: (performance.now() - clock) / 1000,
+      },
+      ...(rangeSeconds.every((s) => s !== undefined) ? { rangeSeconds: rangeSeconds as number[] } : {}),
+    },
+  };
   const manifestKey = await commitOutputs(
     out,
     { plan, tables: encoded, quarantine: merged.quarantine, validation },

@@ -78,6 +78,7 @@ describe("edgar-etl CLI", () => {
       const {
         runId: _,
         source: __,
+        run: ___,
         ...validation
       } = JSON.parse(readFileSync(join(out, "_runs", "source=day", "validation.json"), "utf8"));
       validations.push(validation);
