@@ -52,48 +52,54 @@ const inputs: { name: string; bytes: Uint8Array }[] = [
 const tried = { splits: 0, differences: 0 };
 
 describe("split invariance at scale", () => {
-  it.each(inputs)("$name: every split equals the single-range run", async ({ bytes }) => {
-    // Prepare
-    const reference = await runCore({ bytes });
-    const expected = { ...splitIndependent(reference.merged), tables: reference.tables };
-    const dataBytes = bytes.length - reference.plan.header.dataStart;
-    const splits = fc.sample(
-      fc.record({
-        rangeBytes: fc.oneof(
-          fc.integer({ min: 1, max: 64 }),
-          fc.integer({ min: 1, max: Math.max(1, dataBytes) }),
-        ),
-        chunkBytes: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 17, max: 1 << 16 })),
-      }),
-      { numRuns: SPLITS_PER_INPUT, seed: bytes.length },
-    );
-    // A 1-byte split whenever the file is small enough to make 1-byte ranges.
-    if (dataBytes <= 10_000) splits.unshift({ rangeBytes: 1, chunkBytes: 1 });
+  it.each(inputs)(
+    "$name: every split equals the single-range run",
+    { timeout: 900_000 },
+    async ({ bytes }) => {
+      // Prepare
+      const reference = await runCore({ bytes });
+      const expected = { ...splitIndependent(reference.merged), tables: reference.tables };
+      const dataBytes = bytes.length - reference.plan.header.dataStart;
+      // Small files get tiny ranges; on larger ones a range holds at least a few records.
+      const small = dataBytes <= 10_000;
+      const splits = fc.sample(
+        fc.record({
+          rangeBytes: fc.oneof(
+            fc.integer({ min: 1, max: small ? 64 : 4096 }),
+            fc.integer({ min: small ? 1 : 1024, max: Math.max(1, dataBytes) }),
+          ),
+          chunkBytes: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 17, max: 1 << 16 })),
+        }),
+        { numRuns: small ? SPLITS_PER_INPUT : Math.ceil(SPLITS_PER_INPUT / 4), seed: bytes.length },
+      );
+      // A 1-byte split whenever the file is small enough to make 1-byte ranges.
+      if (small) splits.unshift({ rangeBytes: 1, chunkBytes: 1 });
 
-    for (const split of splits) {
-      // Act
-      const run = await runCore({ bytes, ...split });
+      for (const split of splits) {
+        // Act
+        const run = await runCore({ bytes, ...split });
 
-      // Assess
-      tried.splits++;
-      const actual = { ...splitIndependent(run.merged), tables: run.tables };
-      try {
-        expect(actual).toEqual(expected);
-      } catch (e) {
-        tried.differences++;
-        throw new Error(
-          `split ${JSON.stringify(split)} differs from one range: ${(e as Error).message.slice(0, 400)}`,
-        );
+        // Assess
+        tried.splits++;
+        const actual = { ...splitIndependent(run.merged), tables: run.tables };
+        try {
+          expect(actual).toEqual(expected);
+        } catch (e) {
+          tried.differences++;
+          throw new Error(
+            `split ${JSON.stringify(split)} differs from one range: ${(e as Error).message.slice(0, 400)}`,
+          );
+        }
       }
-    }
-    expect(reference.merged.rows.read).toBeGreaterThan(10);
-  });
+      expect(reference.merged.rows.read).toBeGreaterThan(10);
+    },
+  );
 
   it("reports what was tried", () => {
     console.info(
       `split invariance: ${tried.splits} splits over ${inputs.length} inputs, ${tried.differences} differences`,
     );
     expect(tried.differences).toBe(0);
-    expect(tried.splits).toBeGreaterThanOrEqual(inputs.length * SPLITS_PER_INPUT);
+    expect(tried.splits).toBeGreaterThanOrEqual(CHAOS ? 1000 : inputs.length * SPLITS_PER_INPUT);
   });
 });
