@@ -15,6 +15,7 @@ export default defineConfig({
       "test/core/plan.test.ts",
       "test/core/header.test.ts",
       "test/core/sample.test.ts",
+      "test/core/sample-hash.test.ts",
       "test/core/quoted-line.test.ts",
       "test/core/run-options.test.ts",
       "test/core/quarantine-limit.test.ts",

@@ -44,6 +44,31 @@ describe("proveCoverage", () => {
     expect(proof.spans.at(-1)![1]).toBe(run.plan.source.size);
   });
 
+  it("accepts a sampled run: read = ok + corrupt + sampledOut with records sampled out", async () => {
+    const run = await runCore({
+      bytes: csvFile([...LINES, "bad"]),
+      rangeBytes: 300,
+      options: { sample: { fraction: 0.5, seed: 3 } },
+    });
+    expect(run.merged.rows.sampledOut).toBeGreaterThan(0);
+    expect(run.merged.rows.corrupt + run.merged.rows.ok).toBeGreaterThan(0);
+    expect(proveCoverage(run.plan, run.partials).ranges).toBe(run.plan.ranges.length);
+  });
+
+  it("fails a range that ends before its own first record, even past its planned end", async () => {
+    // Prepare: ranges of 40 bytes over ~190-byte lines, so some range holds no record start and
+    // its first record (the next line) lies past its end.
+    const run = await runCore({ bytes: csvFile(LINES), rangeBytes: 40 });
+    const inside = run.partials.find((p) => p.index > 0 && p.firstRecordAt > p.end + 1)!;
+    expect(inside).toBeDefined();
+    const edited = withRange(run, inside.index, (p) => ({ ...p, endedAt: p.firstRecordAt - 1 }));
+
+    // Act / Assess
+    expect(() => proveCoverage(run.plan, edited)).toThrow(
+      new RegExp(`range ${inside.index} .*ended at byte ${inside.firstRecordAt - 1}, before its range's end`),
+    );
+  });
+
   it("a plan with no ranges (header only) is proven when the data is empty", async () => {
     const run = await runCore({ bytes: csvFile([]) });
     expect(run.plan.ranges).toEqual([]);

@@ -162,4 +162,25 @@ describe("buildValidation", () => {
     ]);
     expect(failed).toMatchObject({ runId: "r1", rows: agg.rows, coverage: { ...coverage, proven: true } });
   });
+
+  it("is a versioned document with the fields, date and time ranges of the run", () => {
+    const agg = aggregate(2);
+    Object.assign(agg, {
+      minDate: "2017-06-30",
+      maxDate: "2017-07-01",
+      minTime: "00:00:01",
+      maxTime: "23:59:59",
+    });
+    const report = buildValidation(plan({}), agg, coverage, [{ ip: "1.2.3.a", count: 2 }]);
+    expect(report).toMatchObject({
+      format: "edgar-etl/validation",
+      version: 1,
+      fields: { present: ["ip"] },
+      date: { min: "2017-06-30", max: "2017-07-01" },
+      time: { min: "00:00:01", max: "23:59:59" },
+      topIps: [{ ip: "1.2.3.a", count: 2 }],
+    });
+    expect(report.fields.expected).toContain("extention");
+    expect(report.fields.expected).toHaveLength(15);
+  });
 });

@@ -13,6 +13,7 @@ describe("sourceStem", () => {
     ["a/b/log.CSV", "log"],
     ["day.txt.zip", "day"],
     ["x.tar", "x.tar"],
+    ["a.csv.b.zip", "a.csv.b"],
     ["we ird@name.csv", "we_ird_name"],
     ["incoming/.csv", "source"],
     ["plain", "plain"],
