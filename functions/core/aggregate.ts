@@ -142,19 +142,37 @@ function maxOf(a: string | null, b: string | null): string | null {
  * offset, which is unique within an object).
  */
 export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
-  const out = emptyAggregate();
   // Sized for the distinct keys to come: at most the parts' total, and (IPs recurring across
   // ranges) rarely more than four times the largest part.
   const sizes = parts.map((p) => p.ipCounts.ends.length);
-  const ipTotals = new ByteCounter(
+  const merger = new AggregateMerger(
     Math.min(
       sizes.reduce((a, b) => a + b, 0),
       4 * Math.max(0, ...sizes),
     ),
   );
-  const errorRows: { offset: number; date: string; time: string; extention: string | null; code: number }[] =
-    [];
-  for (const p of parts) {
+  for (const p of parts) merger.add(p);
+  return merger.result();
+}
+
+type ErrorRow = { offset: number; date: string; time: string; extention: string | null; code: number };
+
+/**
+ * mergeAggregates one part at a time, so a caller can let each part go once it is added: the
+ * IP counts are folded into one table at once, the rows kept until result() orders them.
+ */
+export class AggregateMerger {
+  private readonly out = emptyAggregate();
+  private readonly ipTotals: ByteCounter;
+  private readonly errorRows: ErrorRow[] = [];
+
+  /** `expectedKeys`: a guess at the distinct IPs of all parts, to size the table up front. */
+  constructor(expectedKeys = 0) {
+    this.ipTotals = new ByteCounter(expectedKeys);
+  }
+
+  add(p: Aggregate): void {
+    const { out, errorRows } = this;
     for (const k of Object.keys(out.rows) as (keyof RowCounts)[]) out.rows[k] += p.rows[k];
     for (const [reason, n] of Object.entries(p.corruptByReason) as [CorruptReason, number][]) {
       out.corruptByReason[reason] = (out.corruptByReason[reason] ?? 0) + n;
@@ -178,19 +196,24 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
         code: se.code[i]!,
       });
     }
-    ipTotals.addAll(p.ipCounts);
+    this.ipTotals.addAll(p.ipCounts);
     out.quarantine.push(...p.quarantine);
     out.quarantineOverflow += p.quarantineOverflow;
   }
-  errorRows.sort((a, b) => a.offset - b.offset);
-  for (const r of errorRows) {
-    out.serverErrors.offset.push(r.offset);
-    out.serverErrors.date.push(r.date);
-    out.serverErrors.time.push(r.time);
-    out.serverErrors.extention.push(r.extention);
-    out.serverErrors.code.push(r.code);
+
+  /** The merged aggregate; call once, after the last add. */
+  result(): Aggregate {
+    const { out, errorRows } = this;
+    errorRows.sort((a, b) => a.offset - b.offset);
+    for (const r of errorRows) {
+      out.serverErrors.offset.push(r.offset);
+      out.serverErrors.date.push(r.date);
+      out.serverErrors.time.push(r.time);
+      out.serverErrors.extention.push(r.extention);
+      out.serverErrors.code.push(r.code);
+    }
+    out.ipCounts = this.ipTotals.takeSortedEntries();
+    out.quarantine.sort((a, b) => a.offset - b.offset);
+    return out;
   }
-  out.ipCounts = ipTotals.sortedEntries();
-  out.quarantine.sort((a, b) => a.offset - b.offset);
-  return out;
 }

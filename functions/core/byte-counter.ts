@@ -137,12 +137,17 @@ export class ByteCounter {
   }
 
   /**
-   * The counts ordered by the keys' bytes (unsigned, a prefix first): UTF-8 byte order, which is
-   * code-point order and the order Spark and DuckDB compare strings in.
+   * Takes the counts out, ordered by the keys' bytes (unsigned, a prefix first): UTF-8 byte
+   * order, which is code-point order and the order Spark and DuckDB compare strings in. The
+   * counter is empty afterwards: its table is let go before the sort, whose arrays take its place.
    */
-  sortedEntries(): IpCounts {
+  takeSortedEntries(): IpCounts {
     this.flush();
-    if (this.arenaUsed > 0) return this.sortedEntriesWithLongKeys();
+    if (this.arenaUsed > 0) {
+      const entries = this.sortedEntriesWithLongKeys();
+      this.clear();
+      return entries;
+    }
     // Inline keys only: copy them out compactly in table order (one pass through the table),
     // radix-sort the copies, and write the keys out from the sorted copies, in memory order.
     const n = this.keys;
@@ -162,6 +167,7 @@ export class ByteCounter {
       bytes += (w3 >>> TAG_SHIFT) - 1;
       k++;
     }
+    this.clear(); // the sort's arrays take the table's place in memory
     const { order, sorted } = sortInlineKeys(words, n);
     // Each key is written as its slot's 16 bytes, the next key overwriting what lies past its
     // end; the slack at the end takes the last key's padding.
@@ -182,7 +188,17 @@ export class ByteCounter {
     return { keys: padded.subarray(0, bytes), ends, counts };
   }
 
-  /** sortedEntries when some keys live in the arena: a comparator sort on the keys' bytes. */
+  /** Empties the counter, letting its table go. */
+  private clear(): void {
+    this.slots = new Int32Array(INITIAL_SLOTS * SLOT_WORDS);
+    this.counts = new Float64Array(INITIAL_SLOTS);
+    this.mask = INITIAL_SLOTS - 1;
+    this.keys = 0;
+    this.arena = new Uint8Array(0);
+    this.arenaUsed = 0;
+  }
+
+  /** takeSortedEntries when some keys live in the arena: a comparator sort on the keys' bytes. */
   private sortedEntriesWithLongKeys(): IpCounts {
     const n = this.keys;
     const slots = this.slots;

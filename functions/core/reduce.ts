@@ -3,7 +3,7 @@
  * and the validation report out. The reduce stage, the bench and the tests all call this.
  */
 import type { Plan } from "../contracts";
-import { type Aggregate, mergeAggregates } from "./aggregate";
+import { type Aggregate, AggregateMerger, emptyIpCounts } from "./aggregate";
 import { assignLineNumbers, type CoverageProof, proveCoverage } from "./coverage";
 import type { RangePartial } from "./partial";
 import { buildTables, type Table, type TableName, tableRows } from "./tables";
@@ -17,11 +17,39 @@ export interface ReducedRun {
 }
 
 export function reducePartials(plan: Plan, partials: readonly RangePartial[]): ReducedRun {
-  const coverage = proveCoverage(plan, partials);
-  assignLineNumbers(partials);
-  const merged = mergeAggregates(partials.map((p) => p.aggregate));
-  const tables = buildTables(merged, plan.options.topN);
-  const topIps = tableRows(tables.top_ips).map((r) => ({ ip: String(r.ip), count: Number(r.count) }));
-  const validation = buildValidation(plan, merged, coverage, topIps);
-  return { coverage, merged, tables, validation };
+  const reducer = new PartialReducer(plan);
+  for (const p of partials) reducer.add(p);
+  return reducer.result();
+}
+
+/**
+ * reducePartials one partial at a time, in any order: each partial's IP counts are merged as it
+ * is added and not kept, so the reducer holds one merged table instead of every partial.
+ */
+export class PartialReducer {
+  private readonly merger: AggregateMerger;
+  /** The partials as added, without their IP counts: what the coverage proof reads. */
+  private readonly headers: RangePartial[] = [];
+
+  constructor(private readonly plan: Plan) {
+    // The days measured hold about one distinct IP per 700 bytes; the table grows past a guess.
+    this.merger = new AggregateMerger(Math.min(plan.source.size / 700, 1 << 22));
+  }
+
+  add(partial: RangePartial): void {
+    this.merger.add(partial.aggregate);
+    this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
+  }
+
+  /** Proves coverage and builds the outputs; call once, after the last add. */
+  result(): ReducedRun {
+    const { plan, headers } = this;
+    const coverage = proveCoverage(plan, headers);
+    assignLineNumbers(headers);
+    const merged = this.merger.result();
+    const tables = buildTables(merged, plan.options.topN);
+    const topIps = tableRows(tables.top_ips).map((r) => ({ ip: String(r.ip), count: Number(r.count) }));
+    const validation = buildValidation(plan, merged, coverage, topIps);
+    return { coverage, merged, tables, validation };
+  }
 }

@@ -4,7 +4,7 @@ import type { ObjectStore } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
 import type { RangePartial } from "../core/partial";
 import { decodePartial } from "../core/partial-codec";
-import { reducePartials } from "../core/reduce";
+import { PartialReducer } from "../core/reduce";
 import { TABLE_NAMES } from "../core/tables";
 import type { ValidationReport } from "../core/validation";
 import { commitOutputs, type RunOutputs } from "./commit-outputs";
@@ -37,19 +37,22 @@ export async function reduceRun({
   const reduceStarted = now();
   const clock = performance.now();
   const plan = await readPlan(work, planKey);
-  const partials: RangePartial[] = new Array(plan.ranges.length);
+  // Each partial is merged as it arrives and let go: memory holds the merged table, not them all.
+  const reducer = new PartialReducer(plan);
+  const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
   await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, async (i) => {
     const key = workKeys.partial(plan.runId, i);
-    partials[i] = decodePartial(await work.get(key), `${work.name}/${key}`);
+    const partial = decodePartial(await work.get(key), `${work.name}/${key}`);
+    rangeSeconds[i] = partial.seconds;
+    reducer.add(partial);
   });
-  const reduced = reducePartials(plan, partials);
+  const reduced = reducer.result();
   const { merged, tables } = reduced;
   const encoded = {} as RunOutputs["tables"];
   for (const name of TABLE_NAMES) {
     encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rowCount };
   }
   // Run facts for the report: the map stage as the time from planning to this reduce.
-  const rangeSeconds = partials.map((p) => p.seconds);
   const validation: ValidationReport = {
     ...reduced.validation,
     run: {

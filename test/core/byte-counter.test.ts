@@ -8,7 +8,7 @@ import { ByteCounter } from "../../functions/core/byte-counter";
 
 /** The counter's sorted entries as [key bytes as hex, count], in the order it returns them. */
 function entriesOf(counter: ByteCounter): [string, number][] {
-  const e = counter.sortedEntries() as unknown as {
+  const e = counter.takeSortedEntries() as unknown as {
     keys: Uint8Array | readonly string[];
     ends?: Uint32Array;
     counts: ArrayLike<number>;
@@ -126,13 +126,16 @@ describe("ByteCounter", () => {
     const keys: Uint8Array[] = [];
     for (let i = 0; i < 50_000; i++) keys.push(utf8(i % 2 === 0 ? `10.${i}.x` : `host-${i}.example.invalid`));
     keys.push(...keys.slice(0, 1000));
-    const counter = count(keys);
-    expect(entriesOf(counter)).toHaveLength(50_000);
-    expect(counted(counter)).toBe(lines(modelOf(keys)));
+    const entries = entriesOf(count(keys));
+    expect(entries).toHaveLength(50_000);
+    expect(lines(entries)).toBe(lines(modelOf(keys)));
   });
 
-  it("an empty counter has no entries", () => {
+  it("an empty counter has no entries, and taking the entries empties a counter", () => {
     expect(entriesOf(new ByteCounter())).toEqual([]);
+    const counter = count([utf8("1.2.3.4"), utf8("a-key-longer-than-fifteen-bytes")]);
+    expect(entriesOf(counter)).toHaveLength(2);
+    expect(entriesOf(counter)).toEqual([]);
   });
 
   it("equals a plain Map for any keys of 1 to 100 bytes (property)", () => {
