@@ -176,11 +176,14 @@ describe("runs through S3 faults end with a clean run's tables, or fail loudly",
         }
         records.push(record);
         expect(record.outcome, `${name} seed ${seed}`).not.toBe("DIFFERENT");
-        expect(
-          stats.faulted / stats.requests,
-          `${name} seed ${seed}: ${JSON.stringify(stats)}`,
-        ).toBeGreaterThanOrEqual(0.1);
       }
     },
   );
+
+  it("faulted at least 10% of the faulted runs' requests", () => {
+    const requests = records.reduce((n, r) => n + r.stats.requests, 0);
+    const faulted = records.reduce((n, r) => n + r.stats.faulted, 0);
+    expect(records).toHaveLength(inputs.length * SEEDS);
+    expect(faulted / requests).toBeGreaterThanOrEqual(0.1);
+  });
 });
