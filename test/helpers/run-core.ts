@@ -1,7 +1,7 @@
 /**
  * Runs the pure core of the pipeline in memory, exactly as the stages do but without storage:
- * header -> plan -> every range (in index order) -> coverage proof -> line numbers -> merge ->
- * tables. Chunk size of the in-memory source is chosen by the test to stress chunk boundaries.
+ * header -> plan -> every range (in index order) -> reducePartials (coverage proof, line
+ * numbers, merge, tables). Chunk size of the in-memory source is chosen by the test to stress chunk boundaries.
  */
 import {
   DEFAULT_RUN_OPTIONS,
@@ -9,14 +9,15 @@ import {
   type Plan,
   type RunOptions,
 } from "../../functions/contracts";
-import { type Aggregate, mergeAggregates } from "../../functions/core/aggregate";
+import type { Aggregate } from "../../functions/core/aggregate";
 import { memoryByteSource } from "../../functions/core/byte-source";
-import { assignLineNumbers, type CoverageProof, proveCoverage } from "../../functions/core/coverage";
+import type { CoverageProof } from "../../functions/core/coverage";
 import { readHeader } from "../../functions/core/header";
 import type { RangePartial } from "../../functions/core/partial";
 import { buildPlan } from "../../functions/core/plan";
 import { processRange } from "../../functions/core/process-range";
-import { buildTables, type Table, type TableName } from "../../functions/core/tables";
+import { reducePartials } from "../../functions/core/reduce";
+import type { Table, TableName } from "../../functions/core/tables";
 
 export interface CoreRunInput {
   readonly bytes: Uint8Array;
@@ -53,10 +54,7 @@ export async function runCore(input: CoreRunInput): Promise<CoreRun> {
   const plan = makePlan(header, bytes.length, options, name);
   const partials: RangePartial[] = [];
   for (let i = 0; i < plan.ranges.length; i++) partials.push(await processRange(source, plan, i));
-  const coverage = proveCoverage(plan, partials);
-  assignLineNumbers(partials);
-  const merged = mergeAggregates(partials.map((p) => p.aggregate));
-  const tables = buildTables(merged, options.topN);
+  const { coverage, merged, tables } = reducePartials(plan, partials);
   return { plan, partials, coverage, merged, tables };
 }
 
