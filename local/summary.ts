@@ -13,7 +13,9 @@ export function formatSummary(v: ValidationReport, seconds: number, outDir: stri
   const lines = [
     `run ${v.runId}: ${v.status === "pass" ? "PASS" : "FAIL"}`,
     `  engine       ${engine}`,
-    `  input        ${v.source.key} (${n(v.source.size)} bytes, ${n(v.coverage.ranges)} ranges, coverage proven)`,
+    v.source.archive === undefined
+      ? `  input        ${v.source.key} (${n(v.source.size)} bytes, ${n(v.coverage.ranges)} ranges, coverage proven)`
+      : `  input        ${v.source.archive.key} (${v.source.archive.format}, ${n(v.source.archive.size)} bytes) -> ${v.source.archive.member} (${n(v.source.size)} bytes, ${n(v.coverage.ranges)} ranges, coverage proven)`,
     `  rows         read ${n(r.read)} = ok ${n(r.ok)} + corrupt ${n(r.corrupt)} + sampled out ${n(r.sampledOut)}; blank lines ${n(r.blank)}`,
     `  dates        ${v.date.min ?? "-"} .. ${v.date.max ?? "-"}, times ${v.time.min ?? "-"} .. ${v.time.max ?? "-"}`,
     `  5xx errors   ${n(v.serverErrors)}`,
