@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CommitRecord, Plan } from "../../functions/contracts";
-import { CommitConflictError } from "../../functions/core/errors";
+import { CommitConflictError, PreconditionFailedError } from "../../functions/core/errors";
 import type { ObjectStore } from "../../functions/core/object-store";
 import { buildValidation } from "../../functions/core/validation";
 import { commitOutputs, type RunOutputs } from "../../functions/stages/commit-outputs";
@@ -21,7 +21,7 @@ async function runOutputs(
   { key = "incoming/log.csv", bucket = "input", corrupt = false } = {},
 ): Promise<RunOutputs> {
   const lines = [csvLine(edgarRow({ code: "503.0" })), csvLine(edgarRow())];
-  if (corrupt) lines.push("not,a,record");
+  if (corrupt) lines.push("not,a,record", "nor,this");
   const core = await runCore({ bytes: csvFile(lines), name: "log.csv" });
   const plan: Plan = {
     ...core.plan,
@@ -102,10 +102,19 @@ describe("commitOutputs", () => {
       tables: { top_ips: { key: "_runs/source=log/run=run-a/top_ips.parquet", rows: 1 } },
     });
     expect(text(out, "_runs/source=log/_manifest.json")).toBe(text(out, manifestKey));
-    expect(JSON.parse(text(out, "_runs/source=log/quarantine.jsonl")!)).toMatchObject({
-      line: 4,
-      reason: "column_count",
-    });
+    const quarantined = text(out, "_runs/source=log/quarantine.jsonl")!.split("\n");
+    expect(quarantined).toHaveLength(3);
+    expect(quarantined[2]).toBe("");
+    expect(JSON.parse(quarantined[0]!)).toMatchObject({ line: 4, reason: "column_count" });
+    expect(JSON.parse(quarantined[1]!)).toMatchObject({ line: 5, reason: "column_count" });
+    const type = (k: string) => out.types.get(k);
+    expect(type("_runs/source=log/run=run-a/top_ips.parquet")).toBe("application/vnd.apache.parquet");
+    expect(type("top_ips/source=log/part-00000.parquet")).toBe("application/vnd.apache.parquet");
+    expect(type("_runs/source=log/run=run-a/quarantine.jsonl")).toBe("application/x-ndjson");
+    expect(type("_runs/source=log/run=run-a/validation.json")).toBe("application/json");
+    expect(type("_runs/source=log/run=run-a/report.html")).toBe("text/html; charset=utf-8");
+    expect(type(manifestKey)).toBe("application/json");
+    expect(type("_runs/source=log/_SUCCESS")).toBe("application/json");
   });
 
   it("a later run replaces the published copies, keeps the replaced run's folder one generation, drops older ones", async () => {
@@ -264,6 +273,145 @@ describe("commitOutputs", () => {
     expect(success(out).runId).toBe("late");
     expect(publishedTables(out)).toEqual(tablesOf("late"));
     expect(JSON.parse(text(out, "_runs/source=log/_manifest.json")!).runId).toBe("late");
+  });
+
+  it("a _SUCCESS that keeps changing: ten tries, the run's files written once, then a conflict", async () => {
+    const out = memoryObjectStore("mem://out");
+    let tries = 0;
+    const racing: ObjectStore = {
+      ...out,
+      async putIfUnchanged(key, body, ifMatch, type) {
+        if (key.endsWith("_SUCCESS")) {
+          tries++;
+          throw new PreconditionFailedError("changed");
+        }
+        return out.putIfUnchanged(key, body, ifMatch, type);
+      },
+    };
+    let puts = 0;
+    out.failPut = () => {
+      puts++;
+      return false;
+    };
+    await expect(
+      commitOutputs(racing, await runOutputs("r", "2024-01-01T00:00:01.000Z"), at(1)),
+    ).rejects.toThrow(
+      "mem://out/_runs/source=log/_SUCCESS kept changing while run r committed (10 tries); run it again",
+    );
+    expect(tries).toBe(10);
+    expect(puts).toBe(7);
+  });
+
+  it("a published copy that keeps changing: ten tries, then a conflict", async () => {
+    const out = memoryObjectStore("mem://out");
+    const racing: ObjectStore = {
+      ...out,
+      async putIfUnchanged(key, body, ifMatch, type) {
+        if (key === "ip_counts/source=log/part-00000.parquet") throw new PreconditionFailedError("changed");
+        return out.putIfUnchanged(key, body, ifMatch, type);
+      },
+    };
+    await expect(
+      commitOutputs(racing, await runOutputs("r", "2024-01-01T00:00:01.000Z"), at(1)),
+    ).rejects.toThrow(
+      "mem://out/ip_counts/source=log/part-00000.parquet kept changing while run r published it; run it again",
+    );
+  });
+
+  it("other failures of a conditional write are not taken for a lost race", async () => {
+    const out = memoryObjectStore();
+    const broken: ObjectStore = {
+      ...out,
+      async putIfUnchanged() {
+        throw new Error("access denied");
+      },
+    };
+    await expect(
+      commitOutputs(broken, await runOutputs("r", "2024-01-01T00:00:01.000Z"), at(1)),
+    ).rejects.toThrow("access denied");
+  });
+
+  it("a failed read of _SUCCESS fails the commit, and nothing is published", async () => {
+    const out = memoryObjectStore();
+    await commitOutputs(out, await runOutputs("good", "2024-01-01T00:00:01.000Z"), at(1));
+    const flaky: ObjectStore = {
+      ...out,
+      async get(key) {
+        if (key.endsWith("_SUCCESS")) throw new Error("connection reset");
+        return out.get(key);
+      },
+    };
+    await expect(
+      commitOutputs(flaky, await runOutputs("next", "2024-01-01T00:00:02.000Z"), at(2)),
+    ).rejects.toThrow("connection reset");
+    expect(success(out).runId).toBe("good");
+    expect(publishedTables(out)).toEqual(tablesOf("good"));
+  });
+
+  it("a run overtaken after publishing leaves the later run's folder alone", async () => {
+    const out = memoryObjectStore();
+    const late = await runOutputs("late", "2024-01-01T00:00:02.000Z");
+    let lateDone = false;
+    const stalling: ObjectStore = {
+      ...out,
+      async list(prefix) {
+        if (prefix.includes("run=") && !lateDone) {
+          lateDone = true;
+          await commitOutputs(out, late, at(2));
+        }
+        return out.list(prefix);
+      },
+    };
+    await commitOutputs(stalling, await runOutputs("early", "2024-01-01T00:00:01.000Z"), at(1));
+    expect(lateDone).toBe(true);
+    expect(success(out).runId).toBe("late");
+    expect(text(out, "_runs/source=log/run=late/top_ips.parquet")).toBe("top_ips of late");
+    expect(publishedTables(out)).toEqual(tablesOf("late"));
+  });
+
+  it("stray files in a table's partition are removed by the commit", async () => {
+    const out = memoryObjectStore();
+    await out.put("top_ips/source=log/part-00001.parquet", "stray");
+    await out.put("top_ips/source=other/part-00000.parquet", "another source");
+    await commitOutputs(out, await runOutputs("r", "2024-01-01T00:00:01.000Z"), at(1));
+    expect(text(out, "top_ips/source=log/part-00001.parquet")).toBeUndefined();
+    expect(text(out, "top_ips/source=other/part-00000.parquet")).toBe("another source");
+    expect(publishedTables(out)).toEqual(tablesOf("r"));
+  });
+
+  it("local runs into one directory replace each other; a local and an S3 source do not mix", async () => {
+    const out = memoryObjectStore("mem://out");
+    const local = async (id: string, at_: string, key: string) => {
+      const o = await runOutputs(id, at_, { key });
+      return { ...o, plan: { ...o.plan, source: { ...o.plan.source, bucket: undefined } } };
+    };
+    await commitOutputs(out, await local("l1", "2024-01-01T00:00:01.000Z", "/a/log.csv"), at(1));
+    await commitOutputs(out, await local("l2", "2024-01-01T00:00:02.000Z", "/b/log.csv"), at(2));
+    expect(success(out)).toMatchObject({ runId: "l2", source: { key: "/b/log.csv" } });
+    expect(success(out).source).not.toHaveProperty("bucket");
+    await expect(
+      commitOutputs(
+        out,
+        await runOutputs("s", "2024-01-01T00:00:03.000Z", { key: "log.csv", bucket: "in" }),
+        at(3),
+      ),
+    ).rejects.toThrow("holds the outputs of /b/log.csv, and s3://in/log.csv maps to the same partition");
+  });
+
+  it("the same key in another bucket is another source", async () => {
+    const out = memoryObjectStore("mem://out");
+    await commitOutputs(
+      out,
+      await runOutputs("a", "2024-01-01T00:00:01.000Z", { key: "log.csv", bucket: "one" }),
+      at(1),
+    );
+    await expect(
+      commitOutputs(
+        out,
+        await runOutputs("b", "2024-01-01T00:00:02.000Z", { key: "log.csv", bucket: "two" }),
+        at(2),
+      ),
+    ).rejects.toThrow("holds the outputs of s3://one/log.csv, and s3://two/log.csv");
   });
 
   it("another object on the same partition is refused, naming both objects", async () => {

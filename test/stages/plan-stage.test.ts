@@ -81,4 +81,50 @@ describe("planRun", () => {
     expect(result.rangeCount).toBe(0);
     expect(json(work.objects.get("runs/r3/tasks.json"))).toEqual([]);
   });
+
+  it("a CSV staged from an archive is named, in messages and the plan, for the archive and its member", async () => {
+    const archive = {
+      format: "zip" as const,
+      bucket: "in",
+      key: "incoming/2017/day.zip",
+      size: 10,
+      member: "log20170630.csv",
+    };
+    const staged = { bucket: "work", key: "runs/r4/staged.csv" };
+    const work = memoryObjectStore();
+    await expect(
+      planRun({
+        runId: "r4",
+        source: memoryByteSource(Buffer.from("a,b\n"), "s3://work/runs/r4/staged.csv"),
+        location: staged,
+        archive,
+        options: DEFAULT_RUN_OPTIONS,
+        work,
+      }),
+    ).rejects.toThrow(/^s3:\/\/in\/incoming\/2017\/day.zip \(log20170630.csv\): header does not match/);
+    await expect(
+      planRun({
+        runId: "r4",
+        source: memoryByteSource(Buffer.from("a,b\n"), "staged"),
+        location: staged,
+        archive: { ...archive, bucket: undefined },
+        options: DEFAULT_RUN_OPTIONS,
+        work,
+      }),
+    ).rejects.toThrow(/^incoming\/2017\/day.zip \(log20170630.csv\): header does not match/);
+
+    const bytes = csvFile([csvLine(edgarRow())]);
+    await planRun({
+      runId: "r5",
+      source: memoryByteSource(bytes, "staged"),
+      location: staged,
+      archive,
+      options: DEFAULT_RUN_OPTIONS,
+      work,
+    });
+    const plan = json(work.objects.get("runs/r5/plan.json")) as Plan;
+    expect(plan.source).toMatchObject({ ...staged, stem: "log20170630", archive });
+    expect(work.types.get("runs/r5/tasks.json")).toBe("application/json");
+    expect(work.types.get("runs/r5/plan.json")).toBe("application/json");
+  });
 });
