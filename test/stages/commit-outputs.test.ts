@@ -304,10 +304,14 @@ describe("commitOutputs", () => {
 
   it("a published copy that keeps changing: ten tries, then a conflict", async () => {
     const out = memoryObjectStore("mem://out");
+    let tries = 0;
     const racing: ObjectStore = {
       ...out,
       async putIfUnchanged(key, body, ifMatch, type) {
-        if (key === "ip_counts/source=log/part-00000.parquet") throw new PreconditionFailedError("changed");
+        if (key === "ip_counts/source=log/part-00000.parquet") {
+          tries++;
+          throw new PreconditionFailedError("changed");
+        }
         return out.putIfUnchanged(key, body, ifMatch, type);
       },
     };
@@ -316,6 +320,7 @@ describe("commitOutputs", () => {
     ).rejects.toThrow(
       "mem://out/ip_counts/source=log/part-00000.parquet kept changing while run r published it; run it again",
     );
+    expect(tries).toBe(10);
   });
 
   it("other failures of a conditional write are not taken for a lost race", async () => {
