@@ -13,7 +13,7 @@
  * `ipCounts` (u32, or f64 when a count exceeds 2^32 - 1), all little-endian.
  */
 import type { Aggregate, IpCounts } from "./aggregate";
-import { ContractError } from "./errors";
+import { ContractError, IncompleteReadError } from "./errors";
 import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial } from "./partial";
 
 const MAGIC = "EDGARPRT";
@@ -69,9 +69,16 @@ export function encodePartial(partial: RangePartial): Uint8Array {
 
 export function decodePartial(bytes: Uint8Array, where: string): RangePartial {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.length < PREFIX_BYTES || b.toString("latin1", 0, 8) !== MAGIC) {
+  // A partial cut short in transit is an IncompleteReadError, which the state machine retries;
+  // one from another program or version is a ContractError, which no retry mends.
+  if (b.length < PREFIX_BYTES) {
+    throw new IncompleteReadError(
+      `partial ${where} has ${b.length} bytes, less than its prefix: the read was cut short`,
+    );
+  }
+  if (b.toString("latin1", 0, 8) !== MAGIC) {
     throw new ContractError(
-      `partial ${where} is not an edgar-etl partial (no ${MAGIC} magic); it was written by another program or is damaged: rerun the execution`,
+      `partial ${where} is not an edgar-etl partial (no ${MAGIC} magic); it was written by another program: rerun the execution`,
     );
   }
   const version = b.readUInt32LE(8);
@@ -81,6 +88,11 @@ export function decodePartial(bytes: Uint8Array, where: string): RangePartial {
     );
   }
   const headerEnd = PREFIX_BYTES + b.readUInt32LE(12);
+  if (headerEnd > b.length) {
+    throw new IncompleteReadError(
+      `partial ${where} is truncated: its header needs bytes up to ${headerEnd}, the read returned ${b.length}`,
+    );
+  }
   let doc: HeaderDoc;
   try {
     doc = JSON.parse(b.toString("utf8", PREFIX_BYTES, headerEnd)) as HeaderDoc;
@@ -99,7 +111,7 @@ export function decodePartial(bytes: Uint8Array, where: string): RangePartial {
   for (const s of doc.sections) {
     const byteLength = s.length * WIDTH[s.type];
     if (at + byteLength > b.length) {
-      throw new ContractError(
+      throw new IncompleteReadError(
         `partial ${where} is truncated: section ${s.name} needs bytes up to ${at + byteLength}, the object has ${b.length}: rerun the execution`,
       );
     }
