@@ -2,7 +2,6 @@ import type { ReduceResult } from "../contracts";
 import { forEachConcurrently } from "../core/concurrency";
 import type { ObjectStore } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
-import type { RangePartial } from "../core/partial";
 import { decodePartial } from "../core/partial-codec";
 import { PartialReducer } from "../core/reduce";
 import { TABLE_NAMES } from "../core/tables";

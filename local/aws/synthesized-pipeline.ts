@@ -3,15 +3,7 @@
  * (references resolved to local stand-ins), each Lambda's environment, and the bucket names.
  * Bundling is skipped: locally the handlers run from source.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import cdkJson from "../../cdk.json";
