@@ -168,13 +168,12 @@ export class ByteCounter {
       k++;
     }
     this.clear(); // the sort's arrays take the table's place in memory
-    const { order, sorted } = sortInlineKeys(words, n);
+    const { sorted, sortedCounts } = sortInlineKeys(words, tableCounts, n);
     // Each key is written as its slot's 16 bytes, the next key overwriting what lies past its
     // end; the slack at the end takes the last key's padding.
     const padded = new Uint8Array(bytes + SLOT_WORDS * 4);
     const out = new DataView(padded.buffer);
     const ends = new Uint32Array(n);
-    const counts = new Float64Array(n);
     for (let i = 0, at = 0; i < n; i++) {
       const w3 = sorted[i * 4 + 3]!;
       out.setInt32(at, sorted[i * 4]!, true);
@@ -183,9 +182,8 @@ export class ByteCounter {
       out.setInt32(at + 12, untagged(w3), true);
       at += (w3 >>> TAG_SHIFT) - 1;
       ends[i] = at;
-      counts[i] = tableCounts[order[i]!]!;
     }
-    return { keys: padded.subarray(0, bytes), ends, counts };
+    return { keys: padded.subarray(0, bytes), ends, counts: sortedCounts };
   }
 
   /** Empties the counter, letting its table go. */
@@ -344,15 +342,18 @@ export class ByteCounter {
  * sort a byte at a time, from byte 14, after a first pass by length so that a key sorts before
  * its extensions by NUL bytes (zero padding alone would tie them). Byte-wide digits keep the 256
  * write positions of a pass in cache. The words move with their keys, so every pass reads
- * memory in order; passes where every key has the same digit are skipped. Returns the sorted
- * words and, for each, its input position.
+ * memory in order, and so do their counts; passes where every key has the same digit are
+ * skipped. Returns the sorted words and counts.
  */
-function sortInlineKeys(words: Int32Array, n: number): { order: Int32Array; sorted: Int32Array } {
+function sortInlineKeys(
+  words: Int32Array,
+  counts: Float64Array,
+  n: number,
+): { sorted: Int32Array; sortedCounts: Float64Array } {
   let wordsFrom: Int32Array = words;
   let wordsTo: Int32Array = new Int32Array(n * SLOT_WORDS);
-  let order: Int32Array = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[k] = k;
-  let orderTo: Int32Array = new Int32Array(n);
+  let countsFrom: Float64Array = counts;
+  let countsTo: Float64Array = new Float64Array(n);
   const bucketStart = new Int32Array(256);
   for (let digit = INLINE_BYTES; digit >= 0; digit--) {
     bucketStart.fill(0);
@@ -365,16 +366,16 @@ function sortInlineKeys(words: Int32Array, n: number): { order: Int32Array; sort
     }
     for (let i = 0; i < n; i++) {
       const j = bucketStart[digitOf(wordsFrom, i, digit)]!++;
-      orderTo[j] = order[i]!;
+      countsTo[j] = countsFrom[i]!;
       wordsTo[j * 4] = wordsFrom[i * 4]!;
       wordsTo[j * 4 + 1] = wordsFrom[i * 4 + 1]!;
       wordsTo[j * 4 + 2] = wordsFrom[i * 4 + 2]!;
       wordsTo[j * 4 + 3] = wordsFrom[i * 4 + 3]!;
     }
-    [order, orderTo] = [orderTo, order];
+    [countsFrom, countsTo] = [countsTo, countsFrom];
     [wordsFrom, wordsTo] = [wordsTo, wordsFrom];
   }
-  return { order, sorted: wordsFrom };
+  return { sorted: wordsFrom, sortedCounts: countsFrom };
 }
 
 /**
