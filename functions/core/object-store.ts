@@ -2,6 +2,8 @@
  * Where the pipeline keeps what it writes: one bucket (or one local directory), keys relative
  * to it. Adapters: adapters/file-object-store.ts and adapters/s3-object-store.ts.
  */
+import { EtlError, IncompleteReadError } from "./errors";
+
 export interface ObjectStore {
   /** Human-readable root for messages, e.g. `s3://bucket` or a directory. */
   readonly name: string;
@@ -30,8 +32,33 @@ export interface ObjectStore {
   ): Promise<void>;
 }
 
-export async function getJson<T>(store: ObjectStore, key: string): Promise<T> {
-  return JSON.parse(Buffer.from(await store.get(key)).toString("utf8")) as T;
+/** Reads of a work document: one cut short in transit is read again, this many times in all. */
+export const READ_ATTEMPTS = 3;
+
+/**
+ * Reads `key` and decodes it, reading again when the transfer failed or the bytes came cut short
+ * (an IncompleteReadError or a SyntaxError from decode, or a failed get): a body reset mid-way
+ * or truncated passes the SDK's own retries. The last failure is thrown as it is.
+ */
+export async function readDecoded<T>(
+  store: ObjectStore,
+  key: string,
+  decode: (bytes: Uint8Array) => T,
+  attempts = READ_ATTEMPTS,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return decode(await store.get(key));
+    } catch (e) {
+      const transient =
+        e instanceof IncompleteReadError || e instanceof SyntaxError || !(e instanceof EtlError);
+      if (!transient || attempt >= attempts) throw e;
+    }
+  }
+}
+
+export function getJson<T>(store: ObjectStore, key: string): Promise<T> {
+  return readDecoded(store, key, (bytes) => JSON.parse(Buffer.from(bytes).toString("utf8")) as T);
 }
 
 export function putJson(store: ObjectStore, key: string, doc: unknown): Promise<void> {

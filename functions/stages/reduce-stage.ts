@@ -1,6 +1,6 @@
 import type { ReduceResult } from "../contracts";
 import { forEachConcurrently } from "../core/concurrency";
-import type { ObjectStore } from "../core/object-store";
+import { type ObjectStore, readDecoded } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
 import { decodePartial } from "../core/partial-codec";
 import { PartialReducer } from "../core/reduce";
@@ -41,7 +41,7 @@ export async function reduceRun({
   const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
   await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, async (i) => {
     const key = workKeys.partial(plan.runId, i);
-    const partial = decodePartial(await work.get(key), `${work.name}/${key}`);
+    const partial = await readDecoded(work, key, (bytes) => decodePartial(bytes, `${work.name}/${key}`));
     rangeSeconds[i] = partial.seconds;
     reducer.add(partial);
   });
