@@ -7,13 +7,14 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_RUN_OPTIONS } from "../functions/contracts";
 import { TABLE_NAMES } from "../functions/core/tables";
+import { sql } from "./bench/jobs";
 import { generateEdgarFile } from "./generate";
 import { runLocal } from "./run-local";
 
@@ -78,7 +79,7 @@ async function measure(args: readonly string[]): Promise<Sample> {
 
 export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const file = options.file ?? (await ensureBenchFile(options.bytes));
-  const { size } = await import("node:fs/promises").then((fs) => fs.stat(file));
+  const { size } = await stat(file);
   const mb = size / 1e6;
   const cores = availableParallelism();
   const scratch = await mkdtemp(join(tmpdir(), "edgar-etl-bench-"));
@@ -170,7 +171,6 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
 }
 
 async function partialSizes(dir: string): Promise<number[]> {
-  const { stat } = await import("node:fs/promises");
   const names = (await readdir(dir)).sort();
   return Promise.all(names.map(async (n) => (await stat(join(dir, n))).size));
 }
@@ -191,9 +191,8 @@ async function compareTables(
   duckOut: string,
 ): Promise<TableCheck[]> {
   const db = await (await DuckDBInstance.create(":memory:")).connect();
-  const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
   const numbered = (path: string) =>
-    `select row_number() over () as rn, columns(*)::varchar from read_parquet(${lit(path)}, hive_partitioning = false)`;
+    `select row_number() over () as rn, columns(*)::varchar from read_parquet(${sql(path)}, hive_partitioning = false)`;
   const checks: TableCheck[] = [];
   for (const [contestant, dir] of ours) {
     for (const table of TABLE_NAMES) {
@@ -203,7 +202,7 @@ async function compareTables(
       const reader = await db.runAndReadAll(
         `select (select count(*) from (${numbered(mine)} except all ${numbered(theirs)}))
               + (select count(*) from (${numbered(theirs)} except all ${numbered(mine)})) as d,
-                (select count(*) from read_parquet(${lit(theirs)})) as n`,
+                (select count(*) from read_parquet(${sql(theirs)})) as n`,
       );
       const [d, n] = reader.getRows()[0]!;
       checks.push({ contestant, table, rows: Number(n), differences: Number(d) });

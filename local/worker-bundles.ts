@@ -5,7 +5,7 @@
  * external and load from node_modules. No build step for the user: the first run builds it.
  */
 import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { REPO, sourcesHash } from "./source-hash";
 
@@ -27,9 +27,12 @@ async function buildBundle(moduleUrl: string): Promise<string> {
   sources ??= sourcesHash(["functions", "local"], ["package-lock.json"]);
   const entry = fileURLToPath(moduleUrl);
   const dir = join(REPO, ".cache", "bundles", sources);
+  // The sources hash covers the entry's content; its path names the bundle (handler.ts recurs).
   const out = join(
     dir,
-    `${basename(entry, ".ts")}-${sourcesHash([], [entry.slice(REPO.length + 1)], entry)}.mjs`,
+    `${relative(REPO, entry)
+      .replace(/\.ts$/, "")
+      .replace(/[^A-Za-z0-9]+/g, "-")}.mjs`,
   );
   if (!existsSync(out)) {
     const { build } = await import("esbuild");

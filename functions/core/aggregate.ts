@@ -70,7 +70,7 @@ export function emptyIpCounts(): IpCounts {
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Key i of `ipCounts` as text. */
-export function ipAt(ipCounts: IpCounts, i: number): string {
+function ipAt(ipCounts: IpCounts, i: number): string {
   return utf8.decode(ipCounts.keys.subarray(i === 0 ? 0 : ipCounts.ends[i - 1], ipCounts.ends[i]));
 }
 

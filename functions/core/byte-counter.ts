@@ -78,12 +78,6 @@ export class ByteCounter {
     }
   }
 
-  /** Distinct keys counted so far. */
-  get size(): number {
-    this.flush();
-    return this.keys;
-  }
-
   /**
    * Counts the pending keys. Their lookups are independent, so the CPU overlaps their cache
    * misses (a cold slot is a trip to memory); one lookup per record, between the rest of the

@@ -13,7 +13,7 @@ import parquetThrift from "parquetjs-lite/gen-nodejs/parquet_types.js";
 import rle from "parquetjs-lite/lib/codec/rle.js";
 import { deflate } from "parquetjs-lite/lib/compression.js";
 import { serializeThrift } from "parquetjs-lite/lib/util.js";
-import type { ColumnValues, Table, TableColumn, Utf8Values } from "./tables";
+import { type ColumnValues, isUtf8, type Table, type TableColumn, type Utf8Values } from "./tables";
 
 /** A write target that collects the bytes the envelope writer hands it. */
 class MemorySink {
@@ -191,8 +191,4 @@ function compareBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: num
     if (d !== 0) return d;
   }
   return e1 - s1 - (e2 - s2);
-}
-
-function isUtf8(values: ColumnValues): values is Utf8Values {
-  return !ArrayBuffer.isView(values);
 }

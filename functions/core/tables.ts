@@ -159,7 +159,7 @@ export function utf8Values(texts: readonly (string | null)[]): Utf8Values {
   return { bytes, starts, ends, nulls };
 }
 
-function isUtf8(values: ColumnValues): values is Utf8Values {
+export function isUtf8(values: ColumnValues): values is Utf8Values {
   return !ArrayBuffer.isView(values);
 }
 

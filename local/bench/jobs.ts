@@ -39,7 +39,8 @@ export async function runJob(job: string | undefined, args: string[]): Promise<J
   }
 }
 
-const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
+/** A SQL string literal. */
+export const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** read_csv once, then the four tables to Parquet, as the notebook computes them. */
 async function duckdbJob(file: string, outDir: string, threads: number): Promise<JobResult> {
