@@ -3,6 +3,7 @@
  * Each carries `format` and `version`; a reader refuses a version it does not know
  * (see core/partial-codec.ts and stages/*). State payloads carry only pointers to them.
  */
+import type { RunOverrides } from "./core/run-options";
 import type { EdgarColumnName } from "./core/schema";
 
 /** How corrupt records are handled (Spark's names). */
@@ -219,4 +220,67 @@ export interface CommitRecord {
   readonly manifestKey: string;
   /** The run this one replaced; its files are kept until the next commit, for readers still on it. */
   readonly replaces: string | null;
+}
+
+/** One version of one object: the identity a run is named after (its execution name). */
+export interface ObjectVersion {
+  readonly bucket: string;
+  readonly key: string;
+  /** As S3 reports it (ListObjectsV2 quotes it, EventBridge does not); normalized before hashing. */
+  readonly etag: string;
+}
+
+/*
+ * The events the functions receive, as `core/events.ts` parses them. The pipeline's four come
+ * from the state machine, the trigger's from the EventBridge rule on the input bucket.
+ */
+
+/** S3's EventBridge "Object Created" event, the fields the trigger uses. */
+export interface ObjectCreatedEvent extends ObjectVersion {
+  /** Orders events for one key; equal in duplicates of the same event. */
+  readonly sequencer?: string;
+}
+
+/** The state machine's input for one object: a run of it (optional run overrides may be added). */
+export interface RunInput {
+  readonly bucket: string;
+  readonly key: string;
+  readonly [override: string]: unknown;
+}
+
+/** Step 0 for an archive: inflate `bucket/key` into the work bucket. */
+export interface InflateEvent {
+  /** The execution's name: the staged CSV is runs/<runId>/staged.csv. */
+  readonly runId: string;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** Step 1: plan `bucket/key`; the run overrides are checked by `resolveRunOptions`. */
+export interface PlanEvent extends RunOverrides {
+  /** The execution's name: every key the run writes is under runs/<runId>/. */
+  readonly runId: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** Set by the inflate stage: bucket and key then name the staged CSV in the work bucket. */
+  readonly archive?: ArchiveRef;
+}
+
+/** Step 3: merge the partials of the plan at `planKey`. */
+export interface ReduceEvent {
+  readonly planKey: string;
+}
+
+/** After a failed range Map: find the first failed range's error in the Map Run's results. */
+export interface RangeFailureRequest {
+  readonly runId: string;
+  /** The range Map's ResultWriter prefix, e.g. `runs/<runId>/map-run`. */
+  readonly resultsPrefix: string;
+  /** The Map's own error and cause: the answer when no failed range is found. */
+  readonly error: string;
+  readonly cause: string;
+}
+
+export interface RangeFailureEvent {
+  readonly rangeFailure: RangeFailureRequest;
 }

@@ -7,7 +7,7 @@ import { DEFAULT_RUN_OPTIONS, type RunOptions } from "../functions/contracts";
 import { DEFAULT_MAX_INFLATED_BYTES } from "../functions/core/archive";
 import { EtlError } from "../functions/core/errors";
 import { resolveRunOptions } from "../functions/core/run-options";
-import { MAX_STAGED_BYTES } from "../functions/inflate/config";
+import { MAX_STAGED_BYTES } from "../functions/environment";
 
 /** A context value is missing its expected shape. */
 export class DeployConfigError extends EtlError {

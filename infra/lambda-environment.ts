@@ -1,22 +1,13 @@
 /**
  * The pipeline functions' environment (inflate, plan, map, reduce: one, so a local pool serves
- * them all), under the names functions/config.ts and functions/inflate/config.ts read, and
- * checked at synthesis by those same readers: infra and the Lambdas cannot drift apart.
+ * them all), under the names functions/environment.ts reads, and checked at synthesis by that
+ * same reader: infra and the Lambdas cannot drift apart.
  */
 
-import { readLambdaConfig } from "../functions/config";
 import type { RunOptions } from "../functions/contracts";
-import { INFLATE_ENV, readInflateConfig } from "../functions/inflate/config";
+import { PIPELINE_ENV, readPipelineConfig } from "../functions/environment";
 
-export type PipelineEnvName =
-  | "WORK_BUCKET"
-  | "OUTPUT_BUCKET"
-  | "OUTPUT_PREFIX"
-  | "DEFAULT_RANGE_BYTES"
-  | "MAX_RECORD_BYTES"
-  | "DEFAULT_MODE"
-  | "DEFAULT_CHECKS"
-  | typeof INFLATE_ENV.maxInflatedBytes;
+export type PipelineEnvName = (typeof PIPELINE_ENV)[keyof typeof PIPELINE_ENV];
 
 export interface PipelineEnvironmentInput {
   readonly workBucketName: string;
@@ -30,16 +21,15 @@ export function pipelineEnvironment(
   input: PipelineEnvironmentInput,
 ): Readonly<Record<PipelineEnvName, string>> {
   const env: Record<PipelineEnvName, string> = {
-    WORK_BUCKET: input.workBucketName,
-    OUTPUT_BUCKET: input.outputBucketName,
-    OUTPUT_PREFIX: input.outputPrefix,
-    DEFAULT_RANGE_BYTES: String(input.runDefaults.rangeBytes),
-    MAX_RECORD_BYTES: String(input.runDefaults.maxRecordBytes),
-    DEFAULT_MODE: input.runDefaults.mode,
-    DEFAULT_CHECKS: JSON.stringify(input.runDefaults.checks),
-    [INFLATE_ENV.maxInflatedBytes]: String(input.maxInflatedBytes),
+    [PIPELINE_ENV.workBucket]: input.workBucketName,
+    [PIPELINE_ENV.outputBucket]: input.outputBucketName,
+    [PIPELINE_ENV.outputPrefix]: input.outputPrefix,
+    [PIPELINE_ENV.rangeBytes]: String(input.runDefaults.rangeBytes),
+    [PIPELINE_ENV.maxRecordBytes]: String(input.runDefaults.maxRecordBytes),
+    [PIPELINE_ENV.mode]: input.runDefaults.mode,
+    [PIPELINE_ENV.checks]: JSON.stringify(input.runDefaults.checks),
+    [PIPELINE_ENV.maxInflatedBytes]: String(input.maxInflatedBytes),
   };
-  readLambdaConfig(env);
-  readInflateConfig(env);
+  readPipelineConfig(env);
   return env;
 }

@@ -16,9 +16,9 @@ import {
   type MapRunItemCounts,
   SFNClient,
 } from "@aws-sdk/client-sfn";
-import { executionName } from "../functions/trigger/execution-name";
-import { isPipelineInput } from "../functions/trigger/object-created";
-import { startRun } from "../functions/trigger/start-run";
+import { sfnRunStarter } from "../functions/adapters/sfn-run-starter";
+import { isPipelineInput } from "../functions/core/object-created";
+import { executionName } from "../functions/stages/execution-name";
 import { BACKFILL_USAGE, STATUS_USAGE } from "./backfill-usage";
 import { progressDisplay } from "./progress";
 
@@ -287,6 +287,7 @@ async function runAll(sfn: SFNClient, input: RunAllInput): Promise<Finished[]> {
   const running = new Map<string, ObjectToRun>();
   const finished: Finished[] = [];
   const progress = new ProgressLine(input.objects.length);
+  const startRun = sfnRunStarter(sfn);
   const settle = (object: ObjectToRun, execution: DescribeExecutionOutput, alreadyRan: boolean) => {
     finished.push({
       object,
@@ -297,7 +298,7 @@ async function runAll(sfn: SFNClient, input: RunAllInput): Promise<Finished[]> {
   while (queue.length > 0 || running.size > 0) {
     while (running.size < input.maxParallel && queue.length > 0) {
       const object = queue.shift()!;
-      const outcome = await startRun(sfn, {
+      const outcome = await startRun({
         stateMachineArn: input.stateMachineArn,
         name: executionName({ bucket: input.bucket, ...object }),
         input: { bucket: input.bucket, key: object.key },

@@ -8,13 +8,8 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { EtlError, PreconditionFailedError } from "../core/errors";
+import { ObjectDeleteError, PreconditionFailedError } from "../core/errors";
 import type { ObjectStore } from "../core/object-store";
-
-/** S3 refused to delete some keys; DeleteObjects still answers 200 and lists them in `Errors`. */
-export class ObjectDeleteError extends EtlError {
-  readonly code = "DELETE_FAILED";
-}
 
 /**
  * putStream's parts: 16 MiB x 4 in flight bounds its memory to about 80 MiB, and S3's

@@ -56,3 +56,13 @@ export class CommitConflictError extends EtlError {
 export class IncompleteReadError extends EtlError {
   readonly code = "INCOMPLETE_READ";
 }
+
+/** The trigger's event is not an S3 "Object Created" event it can act on. */
+export class TriggerEventError extends EtlError {
+  readonly code = "BAD_TRIGGER_EVENT";
+}
+
+/** S3 refused to delete some keys; DeleteObjects still answers 200 and lists them in `Errors`. */
+export class ObjectDeleteError extends EtlError {
+  readonly code = "DELETE_FAILED";
+}

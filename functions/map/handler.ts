@@ -3,23 +3,20 @@
 import { openS3ByteSource } from "../adapters/s3-byte-source";
 import { createS3Client } from "../adapters/s3-client";
 import { s3ObjectStore } from "../adapters/s3-object-store";
-import { readLambdaConfig } from "../config";
-import type { MapResult, RangeTask } from "../contracts";
+import type { MapResult } from "../contracts";
 import { ConfigError } from "../core/errors";
+import { parseRangeTask } from "../core/events";
+import { readPipelineConfig } from "../environment";
 import { countingByteSource, elapsedMs, stageTelemetry } from "../observability";
 import { mapRange } from "../stages/map-stage";
 
-const config = readLambdaConfig();
+const config = readPipelineConfig();
 const s3 = createS3Client();
 const work = s3ObjectStore(s3, config.workBucket);
 const telemetry = stageTelemetry("map");
 
-export async function handler(event: RangeTask): Promise<MapResult> {
-  if (event?.version !== 1 || typeof event.planKey !== "string" || !Number.isInteger(event.index)) {
-    throw new ConfigError(
-      `map input must be a RangeTask {"version":1,"runId","planKey","index"}; got ${JSON.stringify(event)}`,
-    );
-  }
+export async function handler(input: unknown): Promise<MapResult> {
+  const event = parseRangeTask(input);
   const started = performance.now();
   const fields = { runId: event.runId, rangeIndex: event.index };
   const bytesRead = { total: 0 };

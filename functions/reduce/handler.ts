@@ -5,22 +5,14 @@
 
 import { createS3Client } from "../adapters/s3-client";
 import { s3ObjectStore } from "../adapters/s3-object-store";
-import { readLambdaConfig } from "../config";
-import type { ReduceResult } from "../contracts";
-import { ConfigError } from "../core/errors";
+import type { RangeFailureEvent, RangeFailureRequest, ReduceEvent, ReduceResult } from "../contracts";
+import { parseReduceEvent } from "../core/events";
+import { readPipelineConfig } from "../environment";
 import { elapsedMs, stageTelemetry } from "../observability";
-import { findRangeFailure, type RangeFailureRequest, type RunFailure } from "../stages/range-failure";
+import { findRangeFailure, type RunFailure } from "../stages/range-failure";
 import { reduceRun } from "../stages/reduce-stage";
 
-export interface ReduceEvent {
-  readonly planKey: string;
-}
-
-export interface RangeFailureEvent {
-  readonly rangeFailure: RangeFailureRequest;
-}
-
-const config = readLambdaConfig();
+const config = readPipelineConfig();
 const s3 = createS3Client();
 const work = s3ObjectStore(s3, config.workBucket);
 const out = s3ObjectStore(s3, config.outputBucket, config.outputPrefix);
@@ -28,15 +20,9 @@ const telemetry = stageTelemetry("reduce");
 
 export async function handler(event: ReduceEvent): Promise<ReduceResult>;
 export async function handler(event: RangeFailureEvent): Promise<RunFailure>;
-export async function handler(event: ReduceEvent | RangeFailureEvent): Promise<ReduceResult | RunFailure> {
-  if (event !== null && typeof event === "object" && "rangeFailure" in event) {
-    return describeRangeFailure(event.rangeFailure);
-  }
-  if (typeof event?.planKey !== "string") {
-    throw new ConfigError(
-      `reduce input must be {"planKey": "runs/<runId>/plan.json"}; got ${JSON.stringify(event)}`,
-    );
-  }
+export async function handler(input: unknown): Promise<ReduceResult | RunFailure> {
+  const event = parseReduceEvent(input);
+  if ("rangeFailure" in event) return describeRangeFailure(event.rangeFailure);
   const started = performance.now();
   const { result } = await telemetry.observe("reduce failed", { planKey: event.planKey }, () =>
     reduceRun({ planKey: event.planKey, work, out }),
@@ -68,11 +54,6 @@ export async function handler(event: ReduceEvent | RangeFailureEvent): Promise<R
 }
 
 async function describeRangeFailure(request: RangeFailureRequest): Promise<RunFailure> {
-  if (typeof request?.runId !== "string" || typeof request.resultsPrefix !== "string") {
-    throw new ConfigError(
-      `rangeFailure must be {"runId","resultsPrefix","error","cause"}; got ${JSON.stringify(request)}`,
-    );
-  }
   const failure = await findRangeFailure(work, request);
   telemetry.logger.error("range failed", {
     runId: request.runId,

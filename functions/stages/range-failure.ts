@@ -4,16 +4,8 @@
  * bucket (`<resultsPrefix>/<map run id>/FAILED_<n>.json`, arrays of child executions with their
  * Input, Error and Cause). This finds the first failed range there, so the run fails with it.
  */
+import type { RangeFailureRequest } from "../contracts";
 import type { ObjectStore } from "../core/object-store";
-
-export interface RangeFailureRequest {
-  readonly runId: string;
-  /** The range Map's ResultWriter prefix, e.g. `runs/<runId>/map-run`. */
-  readonly resultsPrefix: string;
-  /** The Map's own error and cause: the answer when no failed range is found. */
-  readonly error: string;
-  readonly cause: string;
-}
 
 export interface RunFailure {
   readonly error: string;

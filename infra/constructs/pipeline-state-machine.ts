@@ -24,8 +24,8 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { ARCHIVE_SUFFIXES } from "../../functions/core/archive";
+import { PIPELINE_INPUT_SUFFIXES } from "../../functions/core/object-created";
 import { workKeys } from "../../functions/stages/layout";
-import { PIPELINE_INPUT_SUFFIXES } from "../../functions/trigger/object-created";
 import { acknowledgeGeneratedPolicy, acknowledgeWildcardResources } from "../nag";
 import { WORK_RUNS_PREFIX } from "./pipeline-buckets";
 import {

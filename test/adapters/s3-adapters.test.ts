@@ -9,8 +9,8 @@ import type { AddressInfo } from "node:net";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openS3ByteSource } from "../../functions/adapters/s3-byte-source";
-import { ObjectDeleteError, s3ObjectStore } from "../../functions/adapters/s3-object-store";
-import { InputRejectedError } from "../../functions/core/errors";
+import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
+import { InputRejectedError, ObjectDeleteError } from "../../functions/core/errors";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 
 type Answer = (req: IncomingMessage, res: ServerResponse, body: string) => void;

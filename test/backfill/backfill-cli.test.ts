@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { executionName } from "../../functions/trigger/execution-name";
+import { executionName } from "../../functions/stages/execution-name";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 import { backfillCommand, statusCommand } from "../../local/backfill";
 

@@ -119,7 +119,9 @@ describe("plan, map and reduce handlers over S3 (s3rver on 127.0.0.1)", () => {
   });
 
   it("rejects input that is not valid for the plan with a message showing the expected shape", async () => {
-    await expect(handlers.plan({ bucket: "input" })).rejects.toThrow(/plan input needs "runId"/);
+    await expect(handlers.plan({ bucket: "input" })).rejects.toThrow(
+      /^plan input: "runId" must be a non-empty string; expected /,
+    );
     await expect(handlers.plan({ runId: "r", bucket: "input", key: "missing.csv" })).rejects.toThrow(
       /s3:\/\/input\/missing.csv does not exist/,
     );

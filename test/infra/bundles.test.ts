@@ -46,11 +46,15 @@ describe("the synthesized Lambda bundles", () => {
   }
 
   it.each([
-    [/^Inflates/, "ConfigError", /^inflate input needs "runId" \(a non-empty string\)/],
-    [/^Validates/, "ConfigError", /^plan input needs "runId" \(a non-empty string\)/],
-    [/^Parses one byte range/, "ConfigError", /^map input must be a RangeTask/],
-    [/^Merges/, "ConfigError", /^reduce input must be \{"planKey": "runs\/<runId>\/plan.json"\}; got \{\}/],
-    [/^Starts one pipeline execution/, "TriggerEventError", /^expected an EventBridge event/],
+    [/^Inflates/, "ConfigError", /^inflate input: "runId" must be a non-empty string; expected /],
+    [/^Validates/, "ConfigError", /^plan input: "runId" must be a non-empty string; expected /],
+    [/^Parses one byte range/, "ConfigError", /^map input: "version" must be 1; expected a RangeTask/],
+    [/^Merges/, "ConfigError", /^reduce input: "planKey" must be a string; expected .*; got \{\}; /],
+    [
+      /^Starts one pipeline execution/,
+      "TriggerEventError",
+      /^trigger input: "source" must be "aws.s3"; expected an EventBridge event/,
+    ],
   ])("%s loads and rejects an empty event with its own %s", async (description, errorName, message) => {
     const handler = loadHandler(description);
 

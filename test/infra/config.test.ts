@@ -1,8 +1,7 @@
 /** Deployment settings from CDK context: defaults, both value forms, and messages for bad values. */
 import { describe, expect, it } from "vitest";
-import { readLambdaConfig } from "../../functions/config";
 import { DEFAULT_CHECKS, DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
-import { readInflateConfig } from "../../functions/inflate/config";
+import { readPipelineConfig } from "../../functions/environment";
 import { workKeys } from "../../functions/stages/layout";
 import { DeployConfigError, readDeployConfig, unknownContextKeys } from "../../infra/config";
 import { WORK_RUNS_PREFIX } from "../../infra/constructs/pipeline-buckets";
@@ -125,12 +124,12 @@ describe("pipelineEnvironment", () => {
       maxInflatedBytes: 123_456_789,
     });
 
-    expect(readInflateConfig(env)).toEqual({ maxInflatedBytes: 123_456_789 });
-    expect(readLambdaConfig(env)).toEqual({
+    expect(readPipelineConfig(env)).toEqual({
       workBucket: "work",
       outputBucket: "out",
       outputPrefix: "edgar/",
       runDefaults,
+      maxInflatedBytes: 123_456_789,
     });
   });
 
@@ -152,7 +151,7 @@ describe("pipelineEnvironment", () => {
       maxInflatedBytes: 1_000_000,
     });
 
-    expect(readLambdaConfig(env).runDefaults.checks).toEqual(runDefaults.checks);
+    expect(readPipelineConfig(env).runDefaults.checks).toEqual(runDefaults.checks);
   });
 });
 

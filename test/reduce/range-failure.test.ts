@@ -90,7 +90,7 @@ describe("reduce handler, rangeFailure", () => {
 
   it("rejects a rangeFailure without runId or resultsPrefix, naming the expected shape", async () => {
     await expect(handler({ rangeFailure: { runId: RUN } })).rejects.toThrow(
-      /^rangeFailure must be \{"runId","resultsPrefix","error","cause"\}/,
+      /^reduce input: "rangeFailure" needs "runId" and "resultsPrefix" \(strings\); expected .*\{"rangeFailure": \{"runId","resultsPrefix","error","cause"\}\}/,
     );
   });
 });

@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { TriggerOutcome } from "../../functions/trigger/trigger-run";
+import type { TriggerOutcome } from "../../functions/stages/trigger-stage";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline";

@@ -1,12 +1,12 @@
 /** Execution names: deterministic per object version, valid for Step Functions, readable. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../functions/core/errors";
 import {
   executionArnOf,
   executionName,
   MAX_EXECUTION_NAME_LENGTH,
-  normalizeEtag,
-} from "../../functions/trigger/execution-name";
+} from "../../functions/stages/execution-name";
 
 const VALID_NAME = /^[0-9A-Za-z_-]{1,80}$/;
 
@@ -81,12 +81,6 @@ describe("executionName", () => {
   });
 });
 
-describe("normalizeEtag", () => {
-  it("strips quotes and lower-cases, keeping a multipart suffix", () => {
-    expect(normalizeEtag('"ABC123-4"')).toBe("abc123-4");
-  });
-});
-
 describe("executionArnOf", () => {
   it("turns a state machine ARN and a name into the execution's ARN", () => {
     expect(
@@ -95,7 +89,9 @@ describe("executionArnOf", () => {
   });
 
   it("says what it expected when given something else", () => {
-    expect(() => executionArnOf("arn:aws:lambda:us-east-1:123456789012:function:f", "x")).toThrow(
+    const lambdaArn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    expect(() => executionArnOf(lambdaArn, "x")).toThrow(ConfigError);
+    expect(() => executionArnOf(lambdaArn, "x")).toThrow(
       /expected a state machine ARN like arn:aws:states:<region>:<account>:stateMachine:<name>, got "arn:aws:lambda/,
     );
   });

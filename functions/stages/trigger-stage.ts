@@ -1,24 +1,43 @@
 /**
- * What the trigger does with one "Object Created" event, with its I/O passed in: parse, settle
- * which key the event means, name the run after the object version, start it once.
+ * What the trigger does with one "Object Created" event, with its I/O passed in as ports:
+ * settle which key the event means, name the run after the object version, start it once.
  */
+import type { ObjectCreatedEvent, RunInput } from "../contracts";
+import { chooseKey, keyCandidates } from "../core/object-created";
 import { executionName } from "./execution-name";
-import { chooseKey, keyCandidates, parseObjectCreatedEvent } from "./object-created";
-import type { RunRequest, StartRunOutcome } from "./start-run";
+
+export interface RunRequest {
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: RunInput;
+}
+
+export interface StartRunOutcome {
+  /**
+   * `started`: StartExecution succeeded (Step Functions also answers so, with the original ARN,
+   * when the same name and input are still running); `exists`: an execution with this name has
+   * already run (or runs with another input), so this object version needs no new run.
+   */
+  readonly status: "started" | "exists";
+  readonly executionArn: string;
+  readonly name: string;
+}
+
+/** Starts one object's run, idempotently: the trigger and the backfill both start runs so. */
+export type StartRun = (request: RunRequest) => Promise<StartRunOutcome>;
 
 export interface TriggerPorts {
   readonly stateMachineArn: string;
   /** The ETag of `bucket/key`, or undefined when no such object exists. */
   readonly findEtag: (bucket: string, key: string) => Promise<string | undefined>;
-  readonly startRun: (request: RunRequest) => Promise<StartRunOutcome>;
+  readonly startRun: StartRun;
 }
 
 export type TriggerOutcome =
   | (StartRunOutcome & { readonly bucket: string; readonly key: string })
   | { readonly status: "skipped"; readonly bucket: string; readonly key: string; readonly reason: string };
 
-export async function triggerRun(event: unknown, ports: TriggerPorts): Promise<TriggerOutcome> {
-  const object = parseObjectCreatedEvent(event);
+export async function triggerRun(object: ObjectCreatedEvent, ports: TriggerPorts): Promise<TriggerOutcome> {
   const candidates = keyCandidates(object.key);
   let key: string | undefined = object.key;
   if (candidates.length > 1) {

@@ -5,26 +5,16 @@
  * must be a safe S3 key segment.
  */
 import { createHash } from "node:crypto";
-import { sourceStem } from "../stages/layout";
+import type { ObjectVersion } from "../contracts";
+import { ConfigError } from "../core/errors";
+import { normalizeEtag } from "../core/object-created";
+import { sourceStem } from "./layout";
 
 /** Step Functions allows 80 characters; [0-9A-Za-z_-] keeps the name safe in keys and log streams. */
 export const MAX_EXECUTION_NAME_LENGTH = 80;
 /** 20 hex characters = 80 bits: collisions stay negligible across billions of object versions. */
 const HASH_LENGTH = 20;
 const READABLE_LENGTH = MAX_EXECUTION_NAME_LENGTH - HASH_LENGTH - 1;
-
-/** One version of one object: the identity a run is named after. */
-export interface ObjectVersion {
-  readonly bucket: string;
-  readonly key: string;
-  /** As S3 reports it (ListObjectsV2 quotes it, EventBridge does not); normalized before hashing. */
-  readonly etag: string;
-}
-
-/** `"ABC"` and `abc` are the same ETag: S3 APIs differ in quoting, never in the hex digits. */
-export function normalizeEtag(etag: string): string {
-  return etag.replace(/^W\//, "").replace(/"/g, "").toLowerCase();
-}
 
 /**
  * `<readable stem>-<hash>`: the stem (the object's file name without extensions, as in the
@@ -50,7 +40,7 @@ export function executionName(object: ObjectVersion): string {
 export function executionArnOf(stateMachineArn: string, name: string): string {
   const match = /^(arn:[^:]+:states:[^:]*:[^:]*):stateMachine:([^:]+)$/.exec(stateMachineArn);
   if (match === null) {
-    throw new Error(
+    throw new ConfigError(
       `expected a state machine ARN like arn:aws:states:<region>:<account>:stateMachine:<name>, got ${JSON.stringify(stateMachineArn)}`,
     );
   }
