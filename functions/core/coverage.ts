@@ -3,6 +3,7 @@
  * gap, none counted twice in an overlap, every count adding up.
  */
 import type { Plan } from "../contracts";
+import type { QuarantinedRecord } from "./aggregate";
 import { CoverageError } from "./errors";
 import type { RangePartial } from "./partial";
 
@@ -60,11 +61,26 @@ export function proveCoverage(plan: Plan, partials: readonly RangePartial[]): Co
   return { ranges: n, dataStart, size, spans };
 }
 
-/** 1-based line numbers for quarantined records: header is line 1, then every range's lines. */
-export function assignLineNumbers(partials: readonly RangePartial[]): void {
+/**
+ * The partials' quarantined records in file order, each a new record with its 1-based line number
+ * in the object: the header is line 1, then every range's lines (records and blank lines) in
+ * range order. The partials are left as they are.
+ */
+export function numberedQuarantine(partials: readonly RangePartial[]): QuarantinedRecord[] {
+  const numbered: QuarantinedRecord[] = [];
   let linesBefore = 1;
   for (const p of [...partials].sort((a, b) => a.index - b.index)) {
-    for (const q of p.aggregate.quarantine) q.line = linesBefore + q.lineInRange + 1;
+    for (const q of p.aggregate.quarantine) numbered.push({ ...q, line: linesBefore + q.lineInRange + 1 });
     linesBefore += p.lines;
   }
+  return numbered.sort((a, b) => a.offset - b.offset);
+}
+
+/**
+ * numberedQuarantine's line numbers written into the partials' own records, for the reducer
+ * (core/reduce.ts), whose merged quarantine holds those same records.
+ */
+export function assignLineNumbers(partials: readonly RangePartial[]): void {
+  const lineAt = new Map(numberedQuarantine(partials).map((q) => [q.offset, q.line]));
+  for (const p of partials) for (const q of p.aggregate.quarantine) q.line = lineAt.get(q.offset)!;
 }

@@ -3,7 +3,7 @@
  * or fail to add up, stops the run with a CoverageError naming the run, the range and the fault.
  */
 import { describe, expect, it } from "vitest";
-import { assignLineNumbers, proveCoverage } from "../../functions/core/coverage";
+import { assignLineNumbers, numberedQuarantine, proveCoverage } from "../../functions/core/coverage";
 import { CoverageError } from "../../functions/core/errors";
 import type { RangePartial } from "../../functions/core/partial";
 import { csvFile, csvLine, edgarRow } from "../helpers/edgar-csv";
@@ -191,22 +191,51 @@ describe("proveCoverage", () => {
   });
 });
 
-describe("assignLineNumbers", () => {
+/** A real run with corrupt records on file lines 3, 9 (after a blank line on 8) and 15. */
+async function runWithCorruptLines(): Promise<CoreRun> {
+  const lines = [...LINES];
+  lines[1] = "broken";
+  lines.splice(6, 0, "");
+  lines[7] = "also,broken";
+  lines.push("last,one,broken");
+  return runCore({ bytes: csvFile(lines), rangeBytes: 200 });
+}
+
+/** The partials as the map stage writes them: quarantined records not numbered yet. */
+function unnumbered(partials: readonly RangePartial[]): RangePartial[] {
+  return partials.map((p) => ({
+    ...p,
+    aggregate: { ...p.aggregate, quarantine: p.aggregate.quarantine.map((q) => ({ ...q, line: 0 })) },
+  }));
+}
+
+describe("numberedQuarantine", () => {
   it("numbers quarantined records by file line (header = line 1), across ranges and blank lines", async () => {
-    // Prepare: corrupt records on file lines 3, 9 (after a blank line on 8) and 15.
-    const lines = [...LINES];
-    lines[1] = "broken";
-    lines.splice(6, 0, "");
-    lines[7] = "also,broken";
-    lines.push("last,one,broken");
-    const run = await runCore({ bytes: csvFile(lines), rangeBytes: 200 });
+    // Prepare
+    const run = await runWithCorruptLines();
+    const partials = unnumbered(run.partials).reverse();
 
-    // Act: runCore already assigned them; re-assigning from the partials in any order is the same.
-    const before = run.merged.quarantine.map((q) => q.line);
-    assignLineNumbers([...run.partials].reverse());
+    // Act
+    const numbered = numberedQuarantine(partials);
 
-    // Assess
-    expect(before).toEqual([3, 9, 15]);
-    expect(run.partials.flatMap((p) => p.aggregate.quarantine.map((q) => q.line))).toEqual([3, 9, 15]);
+    // Assess: in file order, as the reducer's merged quarantine; the partials are left unnumbered.
+    expect(numbered.map((q) => [q.line, q.raw])).toEqual([
+      [3, "broken"],
+      [9, "also,broken"],
+      [15, "last,one,broken"],
+    ]);
+    expect(numbered).toEqual(run.merged.quarantine);
+    expect(partials.flatMap((p) => p.aggregate.quarantine.map((q) => q.line))).toEqual([0, 0, 0]);
+  });
+});
+
+describe("assignLineNumbers", () => {
+  it("writes the same numbers into the partials' own records", async () => {
+    const run = await runWithCorruptLines();
+    const partials = unnumbered(run.partials);
+
+    assignLineNumbers([...partials].reverse());
+
+    expect(partials.flatMap((p) => p.aggregate.quarantine.map((q) => q.line))).toEqual([3, 9, 15]);
   });
 });
