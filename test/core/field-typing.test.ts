@@ -67,6 +67,26 @@ describe("parseDate", () => {
     expect([at("1969-12-31"), at("1970-01-01"), at("2017-13-01"), at("2017-04-31")]).toEqual([
       -1, 19700101, -1, -1,
     ]);
+    // A century is a leap year only when divisible by 400.
+    expect([at("2100-02-29"), at("2100-02-28"), at("2400-02-29")]).toEqual([-1, 21000228, 24000229]);
+  });
+
+  it("refuses a non-digit in any digit place, another separator and another length", () => {
+    const at = (t: string) => parseDate(bytes(t), 0, t.length);
+    const valid = "2017-06-15";
+    expect(at(valid)).toBe(20170615);
+    for (const place of [0, 1, 2, 3, 5, 6, 8, 9])
+      for (const c of "/:a -.")
+        expect(at(`${valid.slice(0, place)}${c}${valid.slice(place + 1)}`), `${c} at ${place}`).toBe(-1);
+    expect([
+      at("2017/06/15"),
+      at("2017-06/15"),
+      at("2017/06-15"),
+      at("2017-06-150"),
+      at("2017-6-15"),
+    ]).toEqual([-1, -1, -1, -1, -1]);
+    // The field ends before the last digit even though the byte after it is a digit.
+    expect(parseDate(bytes(valid), 0, 9)).toBe(-1);
   });
 });
 
@@ -80,6 +100,32 @@ describe("parseTime", () => {
       }),
       { seed: 12, numRuns: 3000 },
     );
+  });
+
+  it("refuses a non-digit in any digit place, another separator and another length", () => {
+    const at = (t: string) => parseTime(bytes(t), 0, t.length);
+    for (const [valid, seconds] of [
+      ["12:34:56", 45296],
+      ["2:34:56", 9296],
+    ] as const) {
+      expect(at(valid)).toBe(seconds);
+      for (let place = 0; place < valid.length; place++) {
+        if (valid[place] === ":") continue;
+        for (const c of "/:a -.")
+          expect(
+            at(`${valid.slice(0, place)}${c}${valid.slice(place + 1)}`),
+            `${valid}: ${c} at ${place}`,
+          ).toBe(-1);
+      }
+    }
+    expect([
+      at("12-34:56"),
+      at("12:34-56"),
+      at("12.34.56"),
+      at("012:34:56"),
+      at(":34:56"),
+      at("1:2:3"),
+    ]).toEqual([-1, -1, -1, -1, -1, -1]);
   });
 });
 
@@ -116,6 +162,53 @@ describe("parseInteger and isIntegerText", () => {
       true,
       true,
     ]);
+  });
+
+  it("take up to 15 digits, and a single digit before '.0' only if it is a digit", () => {
+    const check = (t: string) => {
+      const b = bytes(t);
+      const parsed = parseInteger(b, 0, b.length);
+      return [
+        Number.isNaN(parsed) ? "NaN" : parsed,
+        isIntegerText(new DataView(b.buffer, b.byteOffset, b.length), b, 0, b.length),
+      ];
+    };
+    expect(check("123456789012345")).toEqual([123456789012345, true]);
+    expect(check("-999999999999999.0")).toEqual([-999999999999999, true]);
+    expect(check("1234567890123456")).toEqual(["NaN", false]);
+    expect(check("1234567890123456.0")).toEqual(["NaN", false]);
+    expect(check("7.0")).toEqual([7, true]);
+    for (const c of "a:/ -") expect(check(`${c}.0`), c).toEqual(["NaN", false]);
+  });
+});
+
+describe("every typing function", () => {
+  it("looks only inside the field: the bytes around it never change the answer (property)", () => {
+    const around = fc.string({ unit: fc.constantFrom(..."0123456789.-:"), maxLength: 3 });
+    const field = fc.oneof(
+      fc.tuple(digits(1, 1), fc.constantFrom("."), fc.constantFrom(..."0123456789a")).map((t) => t.join("")),
+      fc
+        .tuple(fc.constantFrom("", "-"), digits(0, 16), fc.constantFrom("", ".", ".0", ".00", ".5"))
+        .map((t) => t.join("")),
+      fc.tuple(digits(4, 4), digits(2, 2), digits(2, 2)).map(([y, m, d]) => `${y}-${m}-${d}`),
+      fc.tuple(digits(1, 2), digits(2, 2), digits(2, 2)).map(([h, m, s]) => `${h}:${m}:${s}`),
+    );
+    fc.assert(
+      fc.property(around, field, around, (before, text, after) => {
+        fc.pre(text.length > 0);
+        const b = bytes(`${before}${text}${after}`);
+        const s = before.length;
+        const e = s + text.length;
+        const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        const integer = referenceInteger(text);
+        expect(isIntegerText(view, b, s, e)).toBe(!Number.isNaN(integer));
+        const parsed = parseInteger(b, s, e);
+        expect(Number.isNaN(parsed) ? "NaN" : parsed).toEqual(Number.isNaN(integer) ? "NaN" : integer);
+        expect(parseDate(b, s, e)).toBe(referenceDate(text));
+        expect(parseTime(b, s, e)).toBe(referenceTime(text));
+      }),
+      { seed: 15, numRuns: 3000 },
+    );
   });
 });
 
