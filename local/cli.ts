@@ -121,9 +121,9 @@ async function dispatch(command: string | undefined, rest: readonly string[]): P
     case "report":
       return reportCommand(rest);
     case "backfill":
-      return (await import("./backfill")).backfillCommand(rest);
+      return (await import("./backfill/commands")).backfillCommand(rest);
     case "status":
-      return (await import("./backfill")).statusCommand(rest);
+      return (await import("./backfill/commands")).statusCommand(rest);
     case undefined:
       console.error(USAGE);
       return 2;

@@ -9,7 +9,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { executionName } from "../../functions/stages/execution-name";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
-import { backfillCommand, statusCommand } from "../../local/backfill";
+import { backfillCommand, statusCommand } from "../../local/backfill/commands";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline";
 const FAST = ["--poll-seconds", "0.01"];

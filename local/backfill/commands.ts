@@ -2,42 +2,28 @@
  * `edgar-etl backfill` and `edgar-etl status`: start the deployed pipeline over every object
  * under a prefix, at most N at a time, and follow the executions; show one execution's progress.
  * Runs are started exactly as the upload trigger starts them (same execution names), so a
- * backfill skips object versions that already ran and can be repeated safely.
+ * backfill skips object versions that already ran and can be repeated safely. The commands parse
+ * flags and print; `scheduler.ts` decides what runs when, `aws.ts` makes the calls.
  */
 import { parseArgs } from "node:util";
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { type DescribeExecutionOutput, type MapRunItemCounts, SFNClient } from "@aws-sdk/client-sfn";
+import { executionName } from "../../functions/stages/execution-name";
+import { BACKFILL_USAGE, STATUS_USAGE } from "../backfill-usage";
+import { progressDisplay } from "../progress";
 import {
-  DescribeExecutionCommand,
-  type DescribeExecutionOutput,
-  DescribeMapRunCommand,
-  type DescribeMapRunOutput,
-  ListExecutionsCommand,
-  ListMapRunsCommand,
-  type MapRunItemCounts,
-  SFNClient,
-} from "@aws-sdk/client-sfn";
-import { sfnRunStarter } from "../functions/adapters/sfn-run-starter";
-import { isPipelineInput } from "../functions/core/object-created";
-import { executionName } from "../functions/stages/execution-name";
-import { BACKFILL_USAGE, STATUS_USAGE } from "./backfill-usage";
-import { progressDisplay } from "./progress";
+  backfillPorts,
+  describeFailedItem,
+  describeMapRuns,
+  describeExecution as fetchExecution,
+  inputSize,
+  listObjects,
+  s3ClientFor,
+  sleep,
+} from "./aws";
+import { clip, type FinalStatus, type Finished, pipelineInputs, runBackfill } from "./scheduler";
 
 /** Exit codes, as for `edgar-etl run`: 0 ok, 1 failed, 2 bad usage, 3 outputs written but a data check failed. */
 const EXIT = { ok: 0, failed: 1, usage: 2, checksFailed: 3 } as const;
-
-interface ObjectToRun {
-  readonly key: string;
-  readonly etag: string;
-}
-
-type FinalStatus = "succeeded" | "skipped" | "checksFailed" | "failed";
-
-interface Finished {
-  readonly object: ObjectToRun;
-  readonly executionArn: string;
-  readonly status: FinalStatus;
-  readonly detail: string;
-}
 
 export async function backfillCommand(args: readonly string[]): Promise<number> {
   let values: ReturnType<typeof parseBackfillArgs>;
@@ -49,13 +35,10 @@ export async function backfillCommand(args: readonly string[]): Promise<number> 
   }
   const { stateMachineArn, bucket, prefix, maxParallel, pollMs, dryRun } = values;
   const region = regionOf(stateMachineArn);
-  const s3 = new S3Client({
-    region: process.env.AWS_REGION ?? region,
-    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
-  });
+  const s3 = s3ClientFor(region);
   const sfn = new SFNClient({ region });
   try {
-    const objects = await listObjects(s3, bucket, prefix);
+    const objects = pipelineInputs(await listObjects(s3, bucket, prefix));
     const where = `s3://${bucket}/${prefix}`;
     if (objects.length === 0) {
       console.log(`backfill ${where}: no .csv, .gz or .zip objects; nothing to run`);
@@ -67,7 +50,16 @@ export async function backfillCommand(args: readonly string[]): Promise<number> 
       return EXIT.ok;
     }
     console.log(`backfill ${where}: ${objects.length} objects, up to ${maxParallel} at a time`);
-    const finished = await runAll(sfn, { stateMachineArn, bucket, objects, maxParallel, pollMs });
+    const progress = new ProgressLine(objects.length);
+    const finished = await runBackfill(backfillPorts(sfn), {
+      stateMachineArn,
+      bucket,
+      objects,
+      maxParallel,
+      pollMs,
+      onProgress: (done, running) => progress.show(done, running),
+    });
+    progress.end();
     return report(finished, where);
   } catch (e) {
     console.error(`edgar-etl backfill: ${describeError(e)}`);
@@ -100,7 +92,7 @@ export async function statusCommand(args: readonly string[]): Promise<number> {
   }
   const sfn = new SFNClient({ region: regionOf(executionArn) });
   try {
-    let execution: DescribeExecutionOutput = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    let execution = await fetchExecution(sfn, executionArn);
     if (watch && execution.status === "RUNNING") {
       console.log(describeExecution(execution));
       execution = await watchRanges(sfn, execution, pollMs);
@@ -119,32 +111,6 @@ export async function statusCommand(args: readonly string[]): Promise<number> {
   } finally {
     sfn.destroy();
   }
-}
-
-async function describeMapRuns(sfn: SFNClient, executionArn: string) {
-  const { mapRuns = [] } = await sfn.send(new ListMapRunsCommand({ executionArn }));
-  return Promise.all(
-    mapRuns.map(async (run) => ({
-      label: mapRunLabel(run.mapRunArn ?? ""),
-      mapRun: await sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn })),
-    })),
-  );
-}
-
-/**
- * A failed child of a Map Run, with its own error and cause: what failed a range (or an object
- * of a backfill), which the parent execution shows only as a tolerated-failure threshold when
- * its own error could not be carried.
- */
-async function describeFailedItem(sfn: SFNClient, mapRun: DescribeMapRunOutput): Promise<string | undefined> {
-  if ((mapRun.itemCounts?.failed ?? 0) === 0) return undefined;
-  const { executions = [] } = await sfn.send(
-    new ListExecutionsCommand({ mapRunArn: mapRun.mapRunArn, statusFilter: "FAILED", maxResults: 1 }),
-  );
-  const child = executions[0];
-  if (child?.executionArn === undefined) return undefined;
-  const failed = await sfn.send(new DescribeExecutionCommand({ executionArn: child.executionArn }));
-  return `${failed.name}: ${failed.error ?? ""}${failed.cause ? `: ${clip(failed.cause)}` : ""}`;
 }
 
 /** Shows the Ranges Map Run's progress until the execution ends; returns its final description. */
@@ -174,34 +140,10 @@ async function watchRanges(
         return execution;
       }
       await sleep(pollMs);
-      execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      execution = await fetchExecution(sfn, executionArn);
     }
   } finally {
     progress.stop();
-  }
-}
-
-/** The input object's size, for MB/s; 0 (ranges only) when it cannot be read. */
-async function inputSize(input: string | undefined, region: string): Promise<number> {
-  const parsed = (() => {
-    try {
-      return JSON.parse(input ?? "") as { bucket?: unknown; key?: unknown };
-    } catch {
-      return {};
-    }
-  })();
-  if (typeof parsed.bucket !== "string" || typeof parsed.key !== "string") return 0;
-  const s3 = new S3Client({
-    region: process.env.AWS_REGION ?? region,
-    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
-  });
-  try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: parsed.bucket, Key: parsed.key }));
-    return head.ContentLength ?? 0;
-  } catch {
-    return 0;
-  } finally {
-    s3.destroy();
   }
 }
 
@@ -256,90 +198,6 @@ function regionOf(arn: string): string {
     );
   }
   return match[1]!;
-}
-
-async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<ObjectToRun[]> {
-  const objects: ObjectToRun[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) {
-      if (o.Key !== undefined && isPipelineInput(o.Key)) objects.push({ key: o.Key, etag: o.ETag ?? "" });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return objects;
-}
-
-interface RunAllInput {
-  readonly stateMachineArn: string;
-  readonly bucket: string;
-  readonly objects: readonly ObjectToRun[];
-  readonly maxParallel: number;
-  readonly pollMs: number;
-}
-
-/** Keeps up to maxParallel executions running (new or found running) until every object is done. */
-async function runAll(sfn: SFNClient, input: RunAllInput): Promise<Finished[]> {
-  const queue = [...input.objects];
-  const running = new Map<string, ObjectToRun>();
-  const finished: Finished[] = [];
-  const progress = new ProgressLine(input.objects.length);
-  const startRun = sfnRunStarter(sfn);
-  const settle = (object: ObjectToRun, execution: DescribeExecutionOutput, alreadyRan: boolean) => {
-    finished.push({
-      object,
-      executionArn: execution.executionArn ?? "",
-      ...classify(execution, alreadyRan),
-    });
-  };
-  while (queue.length > 0 || running.size > 0) {
-    while (running.size < input.maxParallel && queue.length > 0) {
-      const object = queue.shift()!;
-      const outcome = await startRun({
-        stateMachineArn: input.stateMachineArn,
-        name: executionName({ bucket: input.bucket, ...object }),
-        input: { bucket: input.bucket, key: object.key },
-      });
-      if (outcome.status === "started") {
-        running.set(outcome.executionArn, object);
-        continue;
-      }
-      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: outcome.executionArn }));
-      if (execution.status === "RUNNING") running.set(outcome.executionArn, object);
-      else settle(object, execution, true);
-    }
-    progress.show(finished, running.size);
-    if (running.size === 0) continue;
-    await sleep(input.pollMs);
-    for (const [executionArn, object] of running) {
-      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (execution.status === "RUNNING" || execution.status === "PENDING_REDRIVE") continue;
-      running.delete(executionArn);
-      settle(object, execution, false);
-    }
-  }
-  progress.show(finished, 0);
-  progress.end();
-  return finished;
-}
-
-function classify(
-  execution: DescribeExecutionOutput,
-  alreadyRan: boolean,
-): { status: FinalStatus; detail: string } {
-  const earlier = alreadyRan ? " (an earlier run of this object version; its name cannot be reused)" : "";
-  if (execution.status === "SUCCEEDED") {
-    return alreadyRan
-      ? { status: "skipped", detail: "already succeeded" }
-      : { status: "succeeded", detail: "" };
-  }
-  const reason = `${execution.status}${execution.error ? ` ${execution.error}` : ""}${execution.cause ? `: ${clip(execution.cause)}` : ""}`;
-  if (execution.error === "DataChecksFailed")
-    return { status: "checksFailed", detail: `${reason}${earlier}` };
-  return { status: "failed", detail: `${reason}${earlier}` };
 }
 
 function report(finished: readonly Finished[], where: string): number {
@@ -419,11 +277,6 @@ function describeItems(status: string | undefined, items: MapRunItemCounts | und
   );
 }
 
-/** `arn:…:mapRun:<machine>/<label>:<id>` -> `<label>` (the Map's Label: Ranges or Objects). */
-function mapRunLabel(mapRunArn: string): string {
-  return /\/([^/:]+):[^:]*$/.exec(mapRunArn)?.[1] ?? mapRunArn;
-}
-
 function exitCodeOf(execution: DescribeExecutionOutput): number {
   if (execution.status === "SUCCEEDED" || execution.status === "RUNNING") return EXIT.ok;
   return execution.error === "DataChecksFailed" ? EXIT.checksFailed : EXIT.failed;
@@ -434,15 +287,7 @@ function formatDuration(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
-function clip(s: string): string {
-  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
-}
-
 function describeError(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message.split("\n")[0]}`;
   return String(e);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,0 +1,110 @@
+/**
+ * The backfill and status commands' AWS calls: S3 listing and HEAD, Step Functions' executions
+ * and Map Runs, and the scheduler's ports over them.
+ */
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionOutput,
+  DescribeMapRunCommand,
+  type DescribeMapRunOutput,
+  ListExecutionsCommand,
+  ListMapRunsCommand,
+  type SFNClient,
+} from "@aws-sdk/client-sfn";
+import { sfnRunStarter } from "../../functions/adapters/sfn-run-starter";
+import { type BackfillPorts, clip, type ObjectToRun } from "./scheduler";
+
+export function backfillPorts(sfn: SFNClient): BackfillPorts {
+  return {
+    startRun: sfnRunStarter(sfn),
+    describeExecution: (executionArn) => describeExecution(sfn, executionArn),
+    sleep,
+  };
+}
+
+export function describeExecution(sfn: SFNClient, executionArn: string): Promise<DescribeExecutionOutput> {
+  return sfn.send(new DescribeExecutionCommand({ executionArn }));
+}
+
+export function s3ClientFor(region: string): S3Client {
+  return new S3Client({
+    region: process.env.AWS_REGION ?? region,
+    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
+  });
+}
+
+/** Every object under the prefix, in listing order. */
+export async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<ObjectToRun[]> {
+  const objects: ObjectToRun[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) {
+      if (o.Key !== undefined) objects.push({ key: o.Key, etag: o.ETag ?? "" });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return objects;
+}
+
+export async function describeMapRuns(sfn: SFNClient, executionArn: string) {
+  const { mapRuns = [] } = await sfn.send(new ListMapRunsCommand({ executionArn }));
+  return Promise.all(
+    mapRuns.map(async (run) => ({
+      label: mapRunLabel(run.mapRunArn ?? ""),
+      mapRun: await sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn })),
+    })),
+  );
+}
+
+/**
+ * A failed child of a Map Run, with its own error and cause: what failed a range (or an object
+ * of a backfill), which the parent execution shows only as a tolerated-failure threshold when
+ * its own error could not be carried.
+ */
+export async function describeFailedItem(
+  sfn: SFNClient,
+  mapRun: DescribeMapRunOutput,
+): Promise<string | undefined> {
+  if ((mapRun.itemCounts?.failed ?? 0) === 0) return undefined;
+  const { executions = [] } = await sfn.send(
+    new ListExecutionsCommand({ mapRunArn: mapRun.mapRunArn, statusFilter: "FAILED", maxResults: 1 }),
+  );
+  const child = executions[0];
+  if (child?.executionArn === undefined) return undefined;
+  const failed = await describeExecution(sfn, child.executionArn);
+  return `${failed.name}: ${failed.error ?? ""}${failed.cause ? `: ${clip(failed.cause)}` : ""}`;
+}
+
+/** The input object's size, for MB/s; 0 (ranges only) when it cannot be read. */
+export async function inputSize(input: string | undefined, region: string): Promise<number> {
+  const parsed = (() => {
+    try {
+      return JSON.parse(input ?? "") as { bucket?: unknown; key?: unknown };
+    } catch {
+      return {};
+    }
+  })();
+  if (typeof parsed.bucket !== "string" || typeof parsed.key !== "string") return 0;
+  const s3 = s3ClientFor(region);
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: parsed.bucket, Key: parsed.key }));
+    return head.ContentLength ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** `arn:…:mapRun:<machine>/<label>:<id>` -> `<label>` (the Map's Label: Ranges or Objects). */
+function mapRunLabel(mapRunArn: string): string {
+  return /\/([^/:]+):[^:]*$/.exec(mapRunArn)?.[1] ?? mapRunArn;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
