@@ -23,19 +23,6 @@ export interface FunctionSizing {
 }
 
 /**
- * Defaults per function. map: 1,769 MB is exactly one vCPU (parsing is CPU-bound and
- * single-threaded); inflate: one vCPU too (zlib is single-threaded) and the longest timeout, as
- * it streams a whole day; reduce: merging every partial's ip counts wants memory and the most time.
- */
-export const DEFAULT_FUNCTION_SIZING: Readonly<Record<FunctionRole, FunctionSizing>> = {
-  trigger: { memoryMb: 256, timeoutSeconds: 30 },
-  inflate: { memoryMb: 1769, timeoutSeconds: 900 },
-  plan: { memoryMb: 512, timeoutSeconds: 60 },
-  map: { memoryMb: 1769, timeoutSeconds: 300 },
-  reduce: { memoryMb: 3008, timeoutSeconds: 900 },
-};
-
-/**
  * Step Functions redrives a failed execution for up to 14 days after it ended; a redriven run
  * reads its plan, tasks and partials again, so work files must live at least that long.
  */
@@ -46,43 +33,81 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** The deployment's settings; each one's default is in DEFAULT_DEPLOY_CONFIG. */
 export interface DeployConfig {
-  /** @default "EdgarEtl" */
   readonly stackName: string;
   /** Import this existing input bucket. @default - a new versioned input bucket is created */
   readonly inputBucketName: string | undefined;
   /** The customer-managed key of an imported input bucket. @default - SSE-S3, no key to grant */
   readonly inputBucketKmsKeyArn: string | undefined;
-  /** Uploads under it start runs; the pipeline reads only under it. @default "incoming/" */
+  /** Uploads under it start runs; the pipeline reads only under it. */
   readonly inputPrefix: string;
   /** Import this existing output bucket. @default - a new versioned output bucket is created */
   readonly outputBucketName: string | undefined;
-  /** Where tables and `_runs/` go in the output bucket: "" or ending in "/". @default "" */
+  /** Where tables and `_runs/` go in the output bucket: "" or ending in "/". */
   readonly outputPrefix: string;
-  /** Days before a run's work files (`runs/`) expire; at least REDRIVE_WINDOW_DAYS. @default 14 */
+  /** Days before a run's work files (`runs/`) expire; at least REDRIVE_WINDOW_DAYS. */
   readonly workRetentionDays: number;
-  /** Days before S3 server access logs expire. @default 90 */
+  /** Days before S3 server access logs expire. */
   readonly accessLogRetentionDays: number;
   /** rangeBytes, maxRecordBytes, mode, checks every run starts from; an execution may override. */
   readonly runDefaults: RunOptions;
-  /** Inflating more than this from one .zip or .gz upload fails its run (zip bombs). @default 16 GiB */
+  /** Inflating more than this from one .zip or .gz upload fails its run (zip bombs). */
   readonly maxInflatedBytes: number;
-  /** Ranges of one object mapped at once. @default 100 */
+  /** Ranges of one object mapped at once. */
   readonly maxConcurrency: number;
-  /** Objects of a `{bucket, prefix}` execution run at once. @default 4 */
+  /** Objects of a `{bucket, prefix}` execution run at once. */
   readonly backfillMaxConcurrency: number;
-  /** @default "arm64" */
   readonly architecture: "arm64" | "x86_64";
   readonly functions: Readonly<Record<FunctionRole, FunctionSizing>>;
-  /** Lambda and state machine log retention. @default 30 */
+  /** Lambda and state machine log retention. */
   readonly logRetentionDays: number;
-  /** An execution running longer fails with States.Timeout (and alarms). @default 24 */
+  /** An execution running longer fails with States.Timeout (and alarms). */
   readonly executionTimeoutHours: number;
   /** Subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail: string | undefined;
-  /** Fixed so the `{bucket, prefix}` flow can start executions of itself. @default "<stackName>-pipeline" */
+  /** Fixed so the `{bucket, prefix}` flow can start executions of itself. @default - stateMachineNameOf(stackName) */
   readonly stateMachineName: string;
 }
+
+/** The state machine's name when none is given: it follows the stack's, so two stacks never share one. */
+export function stateMachineNameOf(stackName: string): string {
+  return `${stackName}-pipeline`;
+}
+
+/**
+ * Every setting's default: what a context key not given means, and what the constructs use for a
+ * prop not passed. README.md ("Deploy") lists them; test/infra/readme-context.test.ts keeps it equal.
+ */
+export const DEFAULT_DEPLOY_CONFIG: DeployConfig = {
+  stackName: "EdgarEtl",
+  inputBucketName: undefined,
+  inputBucketKmsKeyArn: undefined,
+  inputPrefix: "incoming/",
+  outputBucketName: undefined,
+  outputPrefix: "",
+  workRetentionDays: REDRIVE_WINDOW_DAYS,
+  accessLogRetentionDays: 90,
+  runDefaults: DEFAULT_RUN_OPTIONS,
+  maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+  maxConcurrency: 100,
+  backfillMaxConcurrency: 4,
+  architecture: "arm64",
+  // map: 1,769 MB is exactly one vCPU (parsing is CPU-bound and single-threaded); inflate: one
+  // vCPU too (zlib is single-threaded) and the longest timeout, as it streams a whole day;
+  // reduce: merging every partial's ip counts wants memory and the most time.
+  functions: {
+    trigger: { memoryMb: 256, timeoutSeconds: 30 },
+    inflate: { memoryMb: 1769, timeoutSeconds: 900 },
+    plan: { memoryMb: 512, timeoutSeconds: 60 },
+    map: { memoryMb: 1769, timeoutSeconds: 300 },
+    reduce: { memoryMb: 3008, timeoutSeconds: 900 },
+  },
+  logRetentionDays: 30,
+  executionTimeoutHours: 24,
+  alarmEmail: undefined,
+  stateMachineName: stateMachineNameOf("EdgarEtl"),
+};
 
 /** Every context key the app reads (README.md, "Deploy", lists them with their defaults). */
 export const CONTEXT_KEYS = [
@@ -122,7 +147,13 @@ export type ContextReader = (key: string) => unknown;
 
 export function readDeployConfig(context: ContextReader): DeployConfig {
   const read = new ContextValues(context);
-  const stackName = read.string("stackName", "EdgarEtl", /^[A-Za-z][A-Za-z0-9-]{0,127}$/, "MyEdgarEtl");
+  const defaults = DEFAULT_DEPLOY_CONFIG;
+  const stackName = read.string(
+    "stackName",
+    defaults.stackName,
+    /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+    "MyEdgarEtl",
+  );
   const inputBucketName = read.optionalString("inputBucketName", BUCKET_NAME, "my-edgar-logs");
   const inputBucketKmsKeyArn = read.optionalString(
     "inputBucketKmsKeyArn",
@@ -138,36 +169,56 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     stackName,
     inputBucketName,
     inputBucketKmsKeyArn,
-    inputPrefix: read.keyPrefix("inputPrefix", "incoming/"),
+    inputPrefix: read.keyPrefix("inputPrefix", defaults.inputPrefix),
     outputBucketName: read.optionalString("outputBucketName", BUCKET_NAME, "my-edgar-tables"),
-    outputPrefix: read.keyPrefix("outputPrefix", ""),
-    workRetentionDays: read.wholeNumber("workRetentionDays", REDRIVE_WINDOW_DAYS, REDRIVE_WINDOW_DAYS, 3650),
-    accessLogRetentionDays: read.wholeNumber("accessLogRetentionDays", 90, 1, 3650),
+    outputPrefix: read.keyPrefix("outputPrefix", defaults.outputPrefix),
+    workRetentionDays: read.wholeNumber(
+      "workRetentionDays",
+      defaults.workRetentionDays,
+      REDRIVE_WINDOW_DAYS,
+      3650,
+    ),
+    accessLogRetentionDays: read.wholeNumber(
+      "accessLogRetentionDays",
+      defaults.accessLogRetentionDays,
+      1,
+      3650,
+    ),
     runDefaults: read.runDefaults(),
-    maxInflatedBytes: read.wholeNumber("maxInflatedBytes", DEFAULT_MAX_INFLATED_BYTES, 1, MAX_STAGED_BYTES),
-    maxConcurrency: read.wholeNumber("maxConcurrency", 100, 1, 10_000),
-    backfillMaxConcurrency: read.wholeNumber("backfillMaxConcurrency", 4, 1, 1_000),
-    architecture: read.oneOf("architecture", ["arm64", "x86_64"] as const, "arm64"),
+    maxInflatedBytes: read.wholeNumber("maxInflatedBytes", defaults.maxInflatedBytes, 1, MAX_STAGED_BYTES),
+    maxConcurrency: read.wholeNumber("maxConcurrency", defaults.maxConcurrency, 1, 10_000),
+    backfillMaxConcurrency: read.wholeNumber(
+      "backfillMaxConcurrency",
+      defaults.backfillMaxConcurrency,
+      1,
+      1_000,
+    ),
+    architecture: read.oneOf("architecture", ["arm64", "x86_64"] as const, defaults.architecture),
     functions: Object.fromEntries(
       FUNCTION_ROLES.map((role) => [
         role,
         {
-          memoryMb: read.wholeNumber(`${role}MemoryMb`, DEFAULT_FUNCTION_SIZING[role].memoryMb, 128, 10_240),
+          memoryMb: read.wholeNumber(`${role}MemoryMb`, defaults.functions[role].memoryMb, 128, 10_240),
           timeoutSeconds: read.wholeNumber(
             `${role}TimeoutSeconds`,
-            DEFAULT_FUNCTION_SIZING[role].timeoutSeconds,
+            defaults.functions[role].timeoutSeconds,
             1,
             900,
           ),
         },
       ]),
     ) as Record<FunctionRole, FunctionSizing>,
-    logRetentionDays: read.oneOf("logRetentionDays", LOG_RETENTION_DAYS, 30),
-    executionTimeoutHours: read.wholeNumber("executionTimeoutHours", 24, 1, 24 * 365),
+    logRetentionDays: read.oneOf("logRetentionDays", LOG_RETENTION_DAYS, defaults.logRetentionDays),
+    executionTimeoutHours: read.wholeNumber(
+      "executionTimeoutHours",
+      defaults.executionTimeoutHours,
+      1,
+      24 * 365,
+    ),
     alarmEmail: read.optionalString("alarmEmail", /^[^@\s]+@[^@\s]+\.[^@\s]+$/, "ops@example.com"),
     stateMachineName: read.string(
       "stateMachineName",
-      `${stackName}-pipeline`,
+      stateMachineNameOf(stackName),
       /^[A-Za-z0-9_-]{1,80}$/,
       "edgar-etl-pipeline",
     ),
@@ -256,7 +307,7 @@ class ContextValues {
           mode: this.raw("mode"),
           checks,
         },
-        DEFAULT_RUN_OPTIONS,
+        DEFAULT_DEPLOY_CONFIG.runDefaults,
       );
     } catch (e) {
       throw new DeployConfigError(`context: ${(e as Error).message}`);

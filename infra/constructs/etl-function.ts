@@ -12,8 +12,14 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { METRICS_NAMESPACE_ENV } from "../../functions/observability";
+import { DEFAULT_DEPLOY_CONFIG, type DeployConfig } from "../config";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+const ARCHITECTURES: Readonly<Record<DeployConfig["architecture"], lambda.Architecture>> = {
+  arm64: lambda.Architecture.ARM_64,
+  x86_64: lambda.Architecture.X86_64,
+};
 
 export interface EtlFunctionProps {
   /** The handler module, relative to the project root, e.g. "functions/plan/handler.ts". */
@@ -21,9 +27,9 @@ export interface EtlFunctionProps {
   readonly description: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** @default "arm64" */
-  readonly architecture?: "arm64" | "x86_64";
-  /** @default 30 */
+  /** @default - DEFAULT_DEPLOY_CONFIG.architecture */
+  readonly architecture?: DeployConfig["architecture"];
+  /** @default - DEFAULT_DEPLOY_CONFIG.logRetentionDays */
   readonly logRetentionDays?: number;
   /** @default - none */
   readonly environment?: Readonly<Record<string, string>>;
@@ -41,7 +47,7 @@ export class EtlFunction extends Construct {
   constructor(scope: Construct, id: string, props: EtlFunctionProps) {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      retention: (props.logRetentionDays ?? DEFAULT_DEPLOY_CONFIG.logRetentionDays) as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // An own role instead of the default one: AWSLambdaBasicExecutionRole would let the function
@@ -58,7 +64,7 @@ export class EtlFunction extends Construct {
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: props.architecture === "x86_64" ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
+      architecture: ARCHITECTURES[props.architecture ?? DEFAULT_DEPLOY_CONFIG.architecture],
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
       role: this.role,

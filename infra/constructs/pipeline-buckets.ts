@@ -12,6 +12,7 @@ import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
+import { DEFAULT_DEPLOY_CONFIG } from "../config";
 
 /** Every work key a run writes starts with it (functions/stages/layout.ts `workKeys`). */
 export const WORK_RUNS_PREFIX = "runs/";
@@ -25,9 +26,12 @@ export interface PipelineBucketsProps {
   readonly inputBucketKmsKeyArn?: string;
   /** Import this bucket instead of creating one. @default - created */
   readonly outputBucketName?: string;
-  /** At least the 14 days Step Functions allows a redrive in, so a redriven run finds its work. @default 14 */
+  /**
+   * At least REDRIVE_WINDOW_DAYS (Step Functions' redrive window), so a redriven run finds its work.
+   * @default - DEFAULT_DEPLOY_CONFIG.workRetentionDays
+   */
   readonly workRetentionDays?: number;
-  /** @default 90 */
+  /** @default - DEFAULT_DEPLOY_CONFIG.accessLogRetentionDays */
   readonly accessLogRetentionDays?: number;
 }
 
@@ -50,7 +54,12 @@ export class PipelineBuckets extends Construct {
     this.accessLogs = new s3.Bucket(this, "AccessLogs", {
       ...protectedBucket,
       lifecycleRules: [
-        { id: "ExpireAccessLogs", expiration: Duration.days(props.accessLogRetentionDays ?? 90) },
+        {
+          id: "ExpireAccessLogs",
+          expiration: Duration.days(
+            props.accessLogRetentionDays ?? DEFAULT_DEPLOY_CONFIG.accessLogRetentionDays,
+          ),
+        },
       ],
     });
     Validations.of(this.accessLogs).acknowledge({
@@ -118,7 +127,7 @@ export class PipelineBuckets extends Construct {
         {
           id: "ExpireRuns",
           prefix: WORK_RUNS_PREFIX,
-          expiration: Duration.days(props.workRetentionDays ?? 14),
+          expiration: Duration.days(props.workRetentionDays ?? DEFAULT_DEPLOY_CONFIG.workRetentionDays),
         },
         { id: "ExpireQueryResults", prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(30) },
       ],

@@ -26,6 +26,7 @@ import { Construct } from "constructs";
 import { ARCHIVE_SUFFIXES } from "../../functions/core/archive";
 import { PIPELINE_INPUT_SUFFIXES } from "../../functions/core/object-created";
 import { workKeys } from "../../functions/stages/layout";
+import { DEFAULT_DEPLOY_CONFIG } from "../config";
 import { acknowledgeGeneratedPolicy, acknowledgeWildcardResources } from "../nag";
 import { WORK_RUNS_PREFIX } from "./pipeline-buckets";
 import {
@@ -48,17 +49,17 @@ export interface PipelineStateMachineProps {
   readonly reduceFunction: lambda.IFunction;
   /** Executions may only name objects in this bucket (the functions can read no other). */
   readonly inputBucket: s3.IBucket;
-  /** Keys and prefixes must start with it. @default "" (anywhere in the input bucket) */
+  /** Keys and prefixes must start with it. @default - DEFAULT_DEPLOY_CONFIG.inputPrefix */
   readonly inputPrefix?: string;
   /** Holds each run's tasks.json, read by the range Map's ItemReader. */
   readonly workBucket: s3.IBucket;
-  /** Byte ranges of one object mapped at once. @default 100 */
+  /** Byte ranges of one object mapped at once. @default - DEFAULT_DEPLOY_CONFIG.maxConcurrency */
   readonly maxConcurrency?: number;
-  /** Objects of a `{bucket, prefix}` execution running at once. @default 4 */
+  /** Objects of a `{bucket, prefix}` execution running at once. @default - DEFAULT_DEPLOY_CONFIG.backfillMaxConcurrency */
   readonly backfillMaxConcurrency?: number;
-  /** @default Duration.hours(24) */
+  /** @default - DEFAULT_DEPLOY_CONFIG.executionTimeoutHours */
   readonly timeout?: Duration;
-  /** @default 30 */
+  /** @default - DEFAULT_DEPLOY_CONFIG.logRetentionDays */
   readonly logRetentionDays?: number;
 }
 
@@ -68,7 +69,7 @@ export class PipelineStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
-    const inputPrefix = props.inputPrefix ?? "";
+    const inputPrefix = props.inputPrefix ?? DEFAULT_DEPLOY_CONFIG.inputPrefix;
     const stack = Stack.of(this);
     const selfArn = stack.formatArn({
       service: "states",
@@ -157,7 +158,7 @@ export class PipelineStateMachine extends Construct {
       comment: "One child execution per byte range; any failure fails the run.",
       label: "Ranges",
       mapExecutionType: sfn.StateMachineType.STANDARD,
-      maxConcurrency: props.maxConcurrency ?? 100,
+      maxConcurrency: props.maxConcurrency ?? DEFAULT_DEPLOY_CONFIG.maxConcurrency,
       itemReader: new RunTasksReader(props.workBucket),
       resultWriterV2: rangeResults,
       resultPath: sfn.JsonPath.DISCARD,
@@ -247,7 +248,7 @@ export class PipelineStateMachine extends Construct {
       comment: "One child run per object under the prefix.",
       label: "Objects",
       mapExecutionType: sfn.StateMachineType.STANDARD,
-      maxConcurrency: props.backfillMaxConcurrency ?? 4,
+      maxConcurrency: props.backfillMaxConcurrency ?? DEFAULT_DEPLOY_CONFIG.backfillMaxConcurrency,
       toleratedFailurePercentage: 100,
       itemReader: new InputListingReader(props.inputBucket, inputPrefix),
       // ~125 B per object succeeded, ~300 B per key skipped, KBs per failure: an EDGAR prefix
@@ -308,7 +309,7 @@ export class PipelineStateMachine extends Construct {
     this.logGroup = new logs.LogGroup(this, "Logs", {
       // The vendedlogs prefix keeps CloudWatch's resource policy for Step Functions small.
       logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      retention: (props.logRetentionDays ?? DEFAULT_DEPLOY_CONFIG.logRetentionDays) as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
@@ -316,7 +317,7 @@ export class PipelineStateMachine extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       definitionBody: sfn.DefinitionBody.fromChainable(validateInput),
-      timeout: props.timeout ?? Duration.hours(24),
+      timeout: props.timeout ?? Duration.hours(DEFAULT_DEPLOY_CONFIG.executionTimeoutHours),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

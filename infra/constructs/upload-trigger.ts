@@ -13,20 +13,20 @@ import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { PIPELINE_INPUT_SUFFIXES } from "../../functions/core/object-created";
 import { TRIGGER_ENV } from "../../functions/environment";
-import type { FunctionSizing } from "../config";
+import { DEFAULT_DEPLOY_CONFIG, type DeployConfig, type FunctionSizing } from "../config";
 import { grantListing } from "../s3-access";
 import { EtlFunction } from "./etl-function";
 
 export interface UploadTriggerProps {
   readonly inputBucket: s3.IBucket;
-  /** Only keys under it start runs. @default "" (the whole bucket) */
+  /** Only keys under it start runs. @default - DEFAULT_DEPLOY_CONFIG.inputPrefix */
   readonly inputPrefix?: string;
   readonly stateMachine: sfn.IStateMachine;
-  /** @default 256 MB, 30 s */
+  /** @default - DEFAULT_DEPLOY_CONFIG.functions.trigger */
   readonly sizing?: FunctionSizing;
-  /** @default "arm64" */
-  readonly architecture?: "arm64" | "x86_64";
-  /** @default 30 */
+  /** @default - DEFAULT_DEPLOY_CONFIG.architecture */
+  readonly architecture?: DeployConfig["architecture"];
+  /** @default - DEFAULT_DEPLOY_CONFIG.logRetentionDays */
   readonly logRetentionDays?: number;
 }
 
@@ -37,7 +37,8 @@ export class UploadTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: UploadTriggerProps) {
     super(scope, id);
-    const inputPrefix = props.inputPrefix ?? "";
+    const inputPrefix = props.inputPrefix ?? DEFAULT_DEPLOY_CONFIG.inputPrefix;
+    const sizing = props.sizing ?? DEFAULT_DEPLOY_CONFIG.functions.trigger;
     this.deadLetterQueue = new sqs.Queue(this, "DeadLetters", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -50,8 +51,8 @@ export class UploadTrigger extends Construct {
     this.function = new EtlFunction(this, "Trigger", {
       entry: "functions/trigger/handler.ts",
       description: "Starts one pipeline execution per uploaded object version",
-      memoryMb: props.sizing?.memoryMb ?? 256,
-      timeoutSeconds: props.sizing?.timeoutSeconds ?? 30,
+      memoryMb: sizing.memoryMb,
+      timeoutSeconds: sizing.timeoutSeconds,
       architecture: props.architecture,
       logRetentionDays: props.logRetentionDays,
       environment: { [TRIGGER_ENV.stateMachineArn]: props.stateMachine.stateMachineArn },
