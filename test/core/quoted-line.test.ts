@@ -196,6 +196,34 @@ describe("quoted records", () => {
   });
 });
 
+describe("splitQuotedLine's errors", () => {
+  it("say what is wrong in one line, in csv-parse's words without its line number (always 1 here)", () => {
+    expect(splitQuotedLine(utf8('x,"unclosed'))).toEqual({
+      kind: "error",
+      reason: "unclosed_quote",
+      detail: "a quoted field is not closed on this line (a quoted line break is not supported)",
+    });
+    expect(splitQuotedLine(utf8('ab"c'))).toEqual({
+      kind: "error",
+      reason: "bad_quoting",
+      detail: 'Invalid Opening Quote: a quote is found on field 0, value is "ab"',
+    });
+    expect(splitQuotedLine(utf8('"ab"c,d'))).toEqual({
+      kind: "error",
+      reason: "bad_quoting",
+      detail:
+        'Invalid Closing Quote: got "c" instead of delimiter, record delimiter, trimable character (if activated) or comment',
+    });
+  });
+
+  it("an empty line has no fields", () => {
+    const split = splitQuotedLine(new Uint8Array(0));
+    expect(split).toMatchObject({ kind: "fields" });
+    if (split.kind === "fields")
+      expect([split.bytes.length, split.starts.length, split.ends.length]).toEqual([0, 0, 0]);
+  });
+});
+
 describe("text values are kept as written", () => {
   // Regression: splitQuotedLine's TextDecoder used to strip a leading U+FEFF that the byte path
   // keeps, so one ip counted as two depending on whether an unrelated field was quoted.
