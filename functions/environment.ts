@@ -5,6 +5,7 @@
  */
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from "./contracts";
 import { DEFAULT_MAX_INFLATED_BYTES } from "./core/archive";
+import { isStateMachineArn, STATE_MACHINE_ARN_SHAPE } from "./core/arn";
 import { ConfigError } from "./core/errors";
 import { resolveRunOptions } from "./core/run-options";
 
@@ -97,12 +98,9 @@ function readMaxInflatedBytes(env: NodeJS.ProcessEnv): number {
 
 export function readTriggerConfig(env: NodeJS.ProcessEnv = process.env): TriggerConfig {
   const stateMachineArn = env[TRIGGER_ENV.stateMachineArn];
-  if (
-    stateMachineArn === undefined ||
-    !/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)
-  ) {
+  if (stateMachineArn === undefined || !isStateMachineArn(stateMachineArn)) {
     throw new ConfigError(
-      `environment variable ${TRIGGER_ENV.stateMachineArn} must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got ${JSON.stringify(stateMachineArn)}`,
+      `environment variable ${TRIGGER_ENV.stateMachineArn} must be a state machine ARN (${STATE_MACHINE_ARN_SHAPE}), got ${JSON.stringify(stateMachineArn)}`,
     );
   }
   return { stateMachineArn };

@@ -11,6 +11,7 @@ import type {
   RangeTask,
   ReduceEvent,
 } from "../contracts";
+import { clip, QUOTED_CHARS } from "./clip";
 import { ConfigError, type EtlError, TriggerEventError } from "./errors";
 
 interface EventContract {
@@ -135,11 +136,6 @@ function requireText(contract: EventContract, event: unknown, field: string, val
 
 function reject(contract: EventContract, event: unknown, problem: string): never {
   throw new contract.error(
-    `${contract.input}: ${problem}; expected ${contract.expected}; got ${clip(JSON.stringify(event))}; ${contract.toDo}`,
+    `${contract.input}: ${problem}; expected ${contract.expected}; got ${clip(JSON.stringify(event) ?? "undefined", QUOTED_CHARS)}; ${contract.toDo}`,
   );
-}
-
-function clip(s: string | undefined): string {
-  if (s === undefined) return "undefined";
-  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
 }

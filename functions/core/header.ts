@@ -1,6 +1,7 @@
 import { parse } from "csv-parse/sync";
 import type { HeaderLayout } from "../contracts";
 import type { ByteSource } from "./byte-source";
+import { clip } from "./clip";
 import { InputRejectedError } from "./errors";
 import { EDGAR_COLUMN_NAMES } from "./schema";
 
@@ -68,7 +69,9 @@ export function parseHeader(line: Uint8Array, dataStart: number, sourceName: str
   if (missing.length > 0 || unexpected.length > 0 || duplicated.length > 0) {
     const parts = [
       missing.length > 0 ? `missing ${missing.join(", ")}` : "",
-      unexpected.length > 0 ? `unexpected ${unexpected.map((c) => JSON.stringify(clip(c))).join(", ")}` : "",
+      unexpected.length > 0
+        ? `unexpected ${unexpected.map((c) => JSON.stringify(clip(c, 40))).join(", ")}`
+        : "",
       duplicated.length > 0 ? `duplicated ${duplicated.join(", ")}` : "",
     ].filter(Boolean);
     throw new InputRejectedError(
@@ -99,8 +102,4 @@ function rejectCompressed(name: string, head: Uint8Array): void {
 export async function readHeader(source: ByteSource): Promise<HeaderLayout> {
   const { line, dataStart } = await readHeaderBytes(source);
   return parseHeader(line, dataStart, source.name);
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ObjectVersion } from "../contracts";
+import { formatExecutionArn, parseStatesArn, STATE_MACHINE_ARN_SHAPE } from "../core/arn";
 import { ConfigError } from "../core/errors";
 import { normalizeEtag } from "../core/object-created";
 import { sourceStem } from "./layout";
@@ -38,11 +39,11 @@ export function executionName(object: ObjectVersion): string {
  * StartExecution does not return when the execution already exists.
  */
 export function executionArnOf(stateMachineArn: string, name: string): string {
-  const match = /^(arn:[^:]+:states:[^:]*:[^:]*):stateMachine:([^:]+)$/.exec(stateMachineArn);
-  if (match === null) {
+  const machine = parseStatesArn(stateMachineArn);
+  if (machine?.resourceType !== "stateMachine") {
     throw new ConfigError(
-      `expected a state machine ARN like arn:aws:states:<region>:<account>:stateMachine:<name>, got ${JSON.stringify(stateMachineArn)}`,
+      `expected a state machine ARN like ${STATE_MACHINE_ARN_SHAPE}, got ${JSON.stringify(stateMachineArn)}`,
     );
   }
-  return `${match[1]}:execution:${match[2]}:${name}`;
+  return formatExecutionArn(machine, name);
 }

@@ -13,6 +13,7 @@
  *   state just before the Fail evaluates the intrinsic into the input, and the Fail reads it.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { executionArnOf } from "../../functions/stages/execution-name";
 import type { AslDefinition } from "./synthesized-pipeline";
 
 /** Calls a Lambda by ARN with a payload; resolves with its result or rejects with its error. */
@@ -194,7 +195,7 @@ export async function runLocalExecution(execution: LocalExecutionInput): Promise
       handlers[name] = async (input) => {
         const childName = String(input.Name);
         const child = await runLocalExecution({ ...execution, name: childName, input: input.Input });
-        const executionArn = `${execution.stateMachineArn.replace(":stateMachine:", ":execution:")}:${childName}`;
+        const executionArn = executionArnOf(execution.stateMachineArn, childName);
         if (child.status === "FAILED") {
           const err = new Error(`child execution ${executionArn} failed: ${child.error}: ${child.cause}`);
           err.name = "States.TaskFailed";
@@ -209,7 +210,7 @@ export async function runLocalExecution(execution: LocalExecutionInput): Promise
   const machine = new StateMachine(definition as never, {
     validationOptions: { checkArn: false, checkPaths: false },
   });
-  const executionArn = `${execution.stateMachineArn.replace(":stateMachine:", ":execution:")}:${execution.name}`;
+  const executionArn = executionArnOf(execution.stateMachineArn, execution.name);
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: {

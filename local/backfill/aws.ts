@@ -13,7 +13,8 @@ import {
   type SFNClient,
 } from "@aws-sdk/client-sfn";
 import { sfnRunStarter } from "../../functions/adapters/sfn-run-starter";
-import { type BackfillPorts, clip, type ObjectToRun } from "./scheduler";
+import { clip, QUOTED_CHARS } from "../../functions/core/clip";
+import type { BackfillPorts, ObjectToRun } from "./scheduler";
 
 export function backfillPorts(sfn: SFNClient): BackfillPorts {
   return {
@@ -76,7 +77,7 @@ export async function describeFailedItem(
   const child = executions[0];
   if (child?.executionArn === undefined) return undefined;
   const failed = await describeExecution(sfn, child.executionArn);
-  return `${failed.name}: ${failed.error ?? ""}${failed.cause ? `: ${clip(failed.cause)}` : ""}`;
+  return `${failed.name}: ${failed.error ?? ""}${failed.cause ? `: ${clip(failed.cause, QUOTED_CHARS)}` : ""}`;
 }
 
 /** The input object's size, for MB/s; 0 (ranges only) when it cannot be read. */

@@ -7,6 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { type DescribeExecutionOutput, type MapRunItemCounts, SFNClient } from "@aws-sdk/client-sfn";
+import { parseStatesArn } from "../../functions/core/arn";
+import { clip, QUOTED_CHARS } from "../../functions/core/clip";
 import { executionName } from "../../functions/stages/execution-name";
 import { BACKFILL_USAGE, STATUS_USAGE } from "../backfill-usage";
 import { progressDisplay } from "../progress";
@@ -20,7 +22,7 @@ import {
   s3ClientFor,
   sleep,
 } from "./aws";
-import { clip, type FinalStatus, type Finished, pipelineInputs, runBackfill } from "./scheduler";
+import { type FinalStatus, type Finished, pipelineInputs, runBackfill } from "./scheduler";
 
 /** Exit codes, as for `edgar-etl run`: 0 ok, 1 failed, 2 bad usage, 3 outputs written but a data check failed. */
 const EXIT = { ok: 0, failed: 1, usage: 2, checksFailed: 3 } as const;
@@ -191,13 +193,13 @@ function seconds(flag: string, value: string | undefined, fallback: number): num
 
 /** The region an ARN names; the clients use it, so no AWS_REGION is needed. */
 function regionOf(arn: string): string {
-  const match = /^arn:[^:]+:states:([a-z0-9-]+):\d{12}:(stateMachine|execution):/.exec(arn);
-  if (match === null) {
+  const parsed = parseStatesArn(arn);
+  if (parsed === undefined) {
     throw new Error(
       `expected an ARN like arn:aws:states:<region>:<account>:stateMachine:<name> (or :execution:<machine>:<name>), got ${JSON.stringify(arn)}`,
     );
   }
-  return match[1]!;
+  return parsed.region;
 }
 
 function report(finished: readonly Finished[], where: string): number {
@@ -244,10 +246,12 @@ function describeExecution(execution: DescribeExecutionOutput): string {
   const took = started === undefined ? "" : ` after ${formatDuration(ended.getTime() - started.getTime())}`;
   const lines = [
     `execution ${execution.name}: ${execution.status}${took}`,
-    `  input: ${clip(execution.input ?? "")}`,
+    `  input: ${clip(execution.input ?? "", QUOTED_CHARS)}`,
   ];
   if (execution.error !== undefined || execution.cause !== undefined) {
-    lines.push(`  error: ${execution.error ?? ""}${execution.cause ? `: ${clip(execution.cause)}` : ""}`);
+    lines.push(
+      `  error: ${execution.error ?? ""}${execution.cause ? `: ${clip(execution.cause, QUOTED_CHARS)}` : ""}`,
+    );
   }
   const reduce = parseOutput(execution.output)?.reduce;
   if (reduce !== undefined) {

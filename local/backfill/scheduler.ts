@@ -3,6 +3,7 @@
  * N executions of the pipeline running, new or found running, until every object's run ended,
  * and say how each ended. No SDK here: `aws.ts` provides the ports, tests fake them.
  */
+import { clip, QUOTED_CHARS } from "../../functions/core/clip";
 import { isPipelineInput } from "../../functions/core/object-created";
 import { executionName } from "../../functions/stages/execution-name";
 import type { StartRun } from "../../functions/stages/trigger-stage";
@@ -104,12 +105,8 @@ export function classify(
       ? { status: "skipped", detail: "already succeeded" }
       : { status: "succeeded", detail: "" };
   }
-  const reason = `${execution.status}${execution.error ? ` ${execution.error}` : ""}${execution.cause ? `: ${clip(execution.cause)}` : ""}`;
+  const reason = `${execution.status}${execution.error ? ` ${execution.error}` : ""}${execution.cause ? `: ${clip(execution.cause, QUOTED_CHARS)}` : ""}`;
   if (execution.error === "DataChecksFailed")
     return { status: "checksFailed", detail: `${reason}${earlier}` };
   return { status: "failed", detail: `${reason}${earlier}` };
-}
-
-export function clip(s: string): string {
-  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
 }
