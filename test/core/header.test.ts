@@ -74,6 +74,64 @@ describe("readHeader", () => {
     expect(dataStart).toBe(EDGAR_HEADER.length + 1);
   });
 
+  it("says every missing, unexpected and duplicated column, and what it expected", async () => {
+    const text = `${EDGAR_COLUMNS.filter((c) => c !== "code" && c !== "size").join(",")},status,bytes,ip,zone`;
+    await expect(readHeader(source(`${text}\n`))).rejects.toThrow(
+      `s3://in/k.csv: header does not match the EDGAR log schema (missing code, size; unexpected "status", "bytes"; duplicated ip, zone); expected the columns ${EDGAR_HEADER} in any order`,
+    );
+    await expect(readHeader(source('ip,"date\n'))).rejects.toThrow(
+      new RegExp(`^s3://in/k\\.csv: the header line is not valid CSV \\(.+\\); expected ${EDGAR_HEADER}$`),
+    );
+  });
+
+  it("an empty first line: every column is missing and nothing is unexpected", async () => {
+    await expect(readHeader(source("\n1,2\n"))).rejects.toThrow(
+      `s3://in/k.csv: header does not match the EDGAR log schema (missing ${EDGAR_COLUMNS.join(", ")}); expected`,
+    );
+  });
+
+  it("an unexpected name of 40 characters is quoted whole, a longer one cut at 40", async () => {
+    const forty = "n".repeat(40);
+    await expect(readHeader(source(`${EDGAR_HEADER},${forty}\n`))).rejects.toThrow(`(unexpected "${forty}")`);
+    await expect(readHeader(source(`${EDGAR_HEADER},${forty}m\n`))).rejects.toThrow(
+      `(unexpected "${forty}…")`,
+    );
+  });
+
+  it("a UTF-8 byte-order mark before a quoted first name is not part of the name", async () => {
+    const text = `\uFEFF${EDGAR_COLUMNS.map((c) => `"${c}"`).join(",")}\r\n`;
+    expect((await readHeader(source(text))).columns).toEqual([...EDGAR_COLUMNS]);
+  });
+
+  it("names the compression and the key suffix that gets it inflated", async () => {
+    await expect(readHeader(source(Buffer.from([0x1f, 0x8b, 8, 0, 0x0a])))).rejects.toThrow(
+      "s3://in/k.csv is gzip-compressed but not named so; name it *.gz so that it is inflated first, or upload the uncompressed CSV",
+    );
+    await expect(readHeader(source(Buffer.from([0x50, 0x4b, 3, 4, 0x0a])))).rejects.toThrow(
+      "s3://in/k.csv is zip-compressed but not named so; name it *.zip so that it is inflated first, or upload the uncompressed CSV",
+    );
+  });
+
+  it("gzip magic is recognised when a line break follows it before a 4th byte is read", async () => {
+    await expect(readHeader(source(Buffer.from([0x1f, 0x8b, 0x0a, 0x41]), 1))).rejects.toThrow(
+      /is gzip-compressed/,
+    );
+  });
+
+  it("bytes that differ from the gzip or zip magic in any one place are not called compressed", async () => {
+    for (const magic of [
+      [0x1f, 0x8b],
+      [0x50, 0x4b, 3, 4],
+    ]) {
+      for (let place = 0; place < magic.length; place++) {
+        const head = magic.map((b, i) => (i === place ? 0x41 : b));
+        const act = readHeader(source(Buffer.from([...head, ...Buffer.from(",x\n")])));
+        await expect(act, `${head}`).rejects.toThrow(InputRejectedError);
+        await expect(act, `${head}`).rejects.toThrow(/header does not match|not UTF-8 text/);
+      }
+    }
+  });
+
   it("parseHeader names the source in its message", () => {
     expect(() => parseHeader(Buffer.from("a"), 2, "file.csv")).toThrow(/^file.csv: header does not match/);
   });
