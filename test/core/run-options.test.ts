@@ -79,8 +79,12 @@ describe("resolveRunOptions", () => {
     [{ checks: { rowCount: 5 } }, 'checks.rowCount must be an object like {"min":40000,"max":60000}, got 5'],
     [
       { checks: { maxMissingShare: { ip: 0.1 } } },
-      "checks.maxMissingShare must be keyed by optional columns",
+      'checks.maxMissingShare must be keyed by optional columns (zone, cik, accession, extention, size, idx, norefer, noagent, find, crawler, browser; a required column\'s empty value makes the record corrupt, see maxRequiredMissingShare), got "ip"',
     ],
+    [{ checks: { maxCorruptShare: " " } }, 'checks.maxCorruptShare must be a share from 0 to 1, got " "'],
+    [{ checks: { maxCorruptShare: true } }, "checks.maxCorruptShare must be a share from 0 to 1, got true"],
+    [{ checks: { rowCount: { min: " " } } }, 'checks.rowCount.min must be a whole number >= 0, got " "'],
+    [{ sample: { fraction: true } }, "sample.fraction must be a number in (0, 1], got true"],
     [
       { checks: { maxMissingShare: { browser: 2 } } },
       "checks.maxMissingShare.browser must be a share from 0 to 1, got 2",
@@ -107,6 +111,28 @@ describe("resolveRunOptions", () => {
       resolveRunOptions({ checks: { rowCount: { max: -1 } } }, DEFAULT_RUN_OPTIONS, names),
     ).toThrow("--checks must be a whole number >= 0");
     expect(() => resolveRunOptions({ topN: 0 }, DEFAULT_RUN_OPTIONS, names)).toThrow("topN must be");
+  });
+
+  it("a name covers whole path segments only: one for `top` does not name `topN`", () => {
+    expect(() => resolveRunOptions({ topN: 0 }, DEFAULT_RUN_OPTIONS, { top: "--top", t: "-t" })).toThrow(
+      /^topN must be a whole number >= 1, got 0$/,
+    );
+  });
+
+  it("a share may be 0 or 1, the ends included", () => {
+    expect(
+      resolveRunOptions({ checks: { maxCorruptShare: 1, maxRequiredMissingShare: "0" } }).checks,
+    ).toMatchObject({
+      maxCorruptShare: 1,
+      maxRequiredMissingShare: 0,
+    });
+  });
+
+  it("a row count range holds only the bounds given", () => {
+    const rowCount = (v: unknown) => resolveRunOptions({ checks: { rowCount: v } }).checks.rowCount;
+    expect(rowCount({ min: 3 })).toStrictEqual({ min: 3 });
+    expect(rowCount({ max: 9 })).toStrictEqual({ max: 9 });
+    expect(Object.keys(rowCount({ max: 9 }) ?? {})).toEqual(["max"]);
   });
 
   it("merges checks over the base key by key and column by column; null removes one", () => {
