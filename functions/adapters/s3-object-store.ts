@@ -3,13 +3,13 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { ObjectDeleteError, PreconditionFailedError } from "../core/errors";
 import type { ObjectStore } from "../core/object-store";
+import { listAllObjects } from "./s3-listing";
 
 /**
  * putStream's parts: 16 MiB x 4 in flight bounds its memory to about 80 MiB, and S3's
@@ -78,16 +78,8 @@ export function s3ObjectStore(s3: S3Client, bucket: string, prefix = ""): Object
       }
     },
     async list(listPrefix) {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await s3.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix + listPrefix, ContinuationToken: token }),
-        );
-        for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key.slice(prefix.length));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
-      return keys.sort();
+      const objects = await listAllObjects(s3, bucket, prefix + listPrefix);
+      return objects.flatMap((o) => (o.Key === undefined ? [] : [o.Key.slice(prefix.length)])).sort();
     },
     async delete(keys) {
       for (let i = 0; i < keys.length; i += 1000) {

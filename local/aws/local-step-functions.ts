@@ -12,7 +12,8 @@
  * - A Fail state's ErrorPath/CausePath is a plain path there, not an intrinsic function: a Pass
  *   state just before the Fail evaluates the intrinsic into the input, and the Fail reads it.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { listAllObjects } from "../../functions/adapters/s3-listing";
 import { executionArnOf } from "../../functions/stages/execution-name";
 import type { AslDefinition } from "./synthesized-pipeline";
 
@@ -168,28 +169,20 @@ export async function runLocalExecution(execution: LocalExecutionInput): Promise
       });
     } else if (resource.endsWith(":states:::s3:listObjectsV2")) {
       handlers[name] = asItemReaderFailure(async (input) => {
-        const items: State[] = [];
-        let token: string | undefined;
-        do {
-          const page = await execution.s3.send(
-            new ListObjectsV2Command({
-              Bucket: String(input.Bucket),
-              Prefix: input.Prefix === undefined ? undefined : String(input.Prefix),
-              ContinuationToken: token,
-            }),
-          );
-          for (const o of page.Contents ?? []) {
-            items.push({
-              Key: o.Key,
-              Size: o.Size,
-              Etag: o.ETag,
-              LastModified: o.LastModified?.toISOString(),
-              StorageClass: o.StorageClass,
-            });
-          }
-          token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token !== undefined);
-        return items;
+        const objects = await listAllObjects(
+          execution.s3,
+          String(input.Bucket),
+          input.Prefix === undefined ? undefined : String(input.Prefix),
+        );
+        return objects.map(
+          (o): State => ({
+            Key: o.Key,
+            Size: o.Size,
+            Etag: o.ETag,
+            LastModified: o.LastModified?.toISOString(),
+            StorageClass: o.StorageClass,
+          }),
+        );
       });
     } else if (resource.endsWith(":states:::states:startExecution.sync:2")) {
       handlers[name] = async (input) => {

@@ -2,7 +2,7 @@
  * The backfill and status commands' AWS calls: S3 listing and HEAD, Step Functions' executions
  * and Map Runs, and the scheduler's ports over them.
  */
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   DescribeExecutionCommand,
   type DescribeExecutionOutput,
@@ -12,6 +12,8 @@ import {
   ListMapRunsCommand,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
+import { createS3Client } from "../../functions/adapters/s3-client";
+import { listAllObjects } from "../../functions/adapters/s3-listing";
 import { sfnRunStarter } from "../../functions/adapters/sfn-run-starter";
 import { clip, QUOTED_CHARS } from "../../functions/core/clip";
 import type { BackfillPorts, ObjectToRun } from "./scheduler";
@@ -28,27 +30,10 @@ export function describeExecution(sfn: SFNClient, executionArn: string): Promise
   return sfn.send(new DescribeExecutionCommand({ executionArn }));
 }
 
-export function s3ClientFor(region: string): S3Client {
-  return new S3Client({
-    region: process.env.AWS_REGION ?? region,
-    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
-  });
-}
-
 /** Every object under the prefix, in listing order. */
 export async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<ObjectToRun[]> {
-  const objects: ObjectToRun[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) {
-      if (o.Key !== undefined) objects.push({ key: o.Key, etag: o.ETag ?? "" });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return objects;
+  const objects = await listAllObjects(s3, bucket, prefix);
+  return objects.flatMap((o) => (o.Key === undefined ? [] : [{ key: o.Key, etag: o.ETag ?? "" }]));
 }
 
 export async function describeMapRuns(sfn: SFNClient, executionArn: string) {
@@ -90,7 +75,7 @@ export async function inputSize(input: string | undefined, region: string): Prom
     }
   })();
   if (typeof parsed.bucket !== "string" || typeof parsed.key !== "string") return 0;
-  const s3 = s3ClientFor(region);
+  const s3 = createS3Client(process.env, region);
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: parsed.bucket, Key: parsed.key }));
     return head.ContentLength ?? 0;

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { type DescribeExecutionOutput, type MapRunItemCounts, SFNClient } from "@aws-sdk/client-sfn";
+import { createS3Client } from "../../functions/adapters/s3-client";
 import { parseStatesArn } from "../../functions/core/arn";
 import { clip, QUOTED_CHARS } from "../../functions/core/clip";
 import { executionName } from "../../functions/stages/execution-name";
@@ -19,7 +20,6 @@ import {
   describeExecution as fetchExecution,
   inputSize,
   listObjects,
-  s3ClientFor,
   sleep,
 } from "./aws";
 import { type FinalStatus, type Finished, pipelineInputs, runBackfill } from "./scheduler";
@@ -37,7 +37,7 @@ export async function backfillCommand(args: readonly string[]): Promise<number> 
   }
   const { stateMachineArn, bucket, prefix, maxParallel, pollMs, dryRun } = values;
   const region = regionOf(stateMachineArn);
-  const s3 = s3ClientFor(region);
+  const s3 = createS3Client(process.env, region);
   const sfn = new SFNClient({ region });
   try {
     const objects = pipelineInputs(await listObjects(s3, bucket, prefix));
