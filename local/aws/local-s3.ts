@@ -32,13 +32,7 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
     // s3rver does not decode aws-chunked uploads, which the SDK uses for streamed checksums.
     AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
   };
-  const client = new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: "us-east-1",
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
+  const client = localS3Client(endpoint);
   for (const bucket of buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
   return {
     endpoint,
@@ -50,6 +44,22 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An SDK client for the local server at `endpoint` (or a proxy in front of it), with the
+ * server's credentials; checksums only where S3 requires them, as s3rver does not decode the
+ * aws-chunked uploads streamed checksums use. Retries as the SDK's default unless `maxAttempts`.
+ */
+export function localS3Client(endpoint: string, options: { readonly maxAttempts?: number } = {}): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: "us-east-1",
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+  });
 }
 
 /**

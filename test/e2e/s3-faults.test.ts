@@ -7,11 +7,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
 import { inProcessLambdas } from "../../local/aws/in-process-lambdas";
-import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
+import { type LocalS3, localS3Client, startLocalS3 } from "../../local/aws/local-s3";
 import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
 import { cachedSynthesizedPipeline, type SynthesizedPipeline } from "../../local/aws/synthesized-pipeline";
 import { generateEdgarDay } from "../../local/generate";
@@ -60,14 +60,7 @@ describe("runs through S3 faults end with a clean run's tables, or fail loudly",
     pipeline = cachedSynthesizedPipeline({ rangeBytes: "65536" });
     s3 = await startLocalS3([pipeline.buckets.input, pipeline.buckets.work, pipeline.buckets.output]);
     proxy = await startFaultProxy(s3.endpoint, { seed: 0, rate: 0 });
-    proxied = new S3Client({
-      endpoint: proxy.endpoint,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      maxAttempts: 5,
-    });
+    proxied = localS3Client(proxy.endpoint, { maxAttempts: 5 });
     invoke = await inProcessLambdas(pipeline, { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint });
   });
   afterAll(async () => {

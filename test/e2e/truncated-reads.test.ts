@@ -3,11 +3,11 @@
  * a connection reset mid-body is an error in Node's HTTP client, but a body cut short with a
  * matching Content-Length is accepted by every layer below us, so the byte source counts.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openS3ByteSource } from "../../functions/adapters/s3-byte-source";
 import { IncompleteReadError } from "../../functions/core/errors";
-import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
+import { type LocalS3, localS3Client, startLocalS3 } from "../../local/aws/local-s3";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 const BODY = Buffer.from("0123456789".repeat(1000));
@@ -24,13 +24,7 @@ describe("a ranged read through a proxy that cuts bodies short", () => {
     etag = put.ETag!;
     proxy = await startFaultProxy(s3.endpoint, { seed: 1, rate: 0 });
     // One attempt: what a single response does, without the SDK's retries.
-    client = new S3Client({
-      endpoint: proxy.endpoint,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      maxAttempts: 1,
-    });
+    client = localS3Client(proxy.endpoint, { maxAttempts: 1 });
   });
   afterAll(async () => {
     client?.destroy();
