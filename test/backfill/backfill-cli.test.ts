@@ -3,55 +3,38 @@
  * Functions endpoint on 127.0.0.1 that speaks the JSON protocol for the calls the CLI makes,
  * with Step Functions' idempotency rules for execution names.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { executionName } from "../../functions/stages/execution-name";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 import { backfillCommand, statusCommand } from "../../local/backfill/commands";
+import {
+  type FakeExecution,
+  type FakeOperation,
+  startFakeStepFunctions,
+} from "../helpers/fake-step-functions";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline";
 const FAST = ["--poll-seconds", "0.01"];
 
 type Outcome = { status: "SUCCEEDED" } | { status: "FAILED"; error: string; cause: string };
 
-interface FakeExecution {
-  readonly arn: string;
-  readonly name: string;
-  readonly input: string;
-  status: "RUNNING" | "SUCCEEDED" | "FAILED";
+interface BackfillExecution extends FakeExecution {
   describesLeft: number;
   error?: string;
   cause?: string;
 }
 
 /** Executions run for a few DescribeExecution polls, then end as `outcomeOf(key)` says. */
-async function startFakeStepFunctions(outcomeOf: (key: string) => Outcome) {
-  const executions = new Map<string, FakeExecution>();
-  const calls: string[] = [];
+async function startBackfillStepFunctions(outcomeOf: (key: string) => Outcome) {
   let running = 0;
   let maxRunning = 0;
-  const handlers: Record<string, (body: Record<string, unknown>) => [number, object]> = {
-    StartExecution({ name, input }) {
-      const arn = `${STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:")}:${name}`;
-      const existing = executions.get(String(name));
-      if (existing !== undefined && (existing.status !== "RUNNING" || existing.input !== input)) {
-        return [400, { __type: "ExecutionAlreadyExists", message: `Execution Already Exists: '${arn}'` }];
-      }
-      if (existing === undefined) {
-        executions.set(String(name), {
-          arn,
-          name: String(name),
-          input: String(input),
-          status: "RUNNING",
-          describesLeft: 2,
-        });
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-      }
-      return [200, { executionArn: arn, startDate: 1_700_000_000 }];
-    },
+  const started = (execution: FakeExecution): BackfillExecution => {
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    return { ...execution, describesLeft: 2 };
+  };
+  const operations = (executions: Map<string, BackfillExecution>): Record<string, FakeOperation> => ({
     DescribeExecution({ executionArn }) {
       const execution = [...executions.values()].find((e) => e.arn === executionArn);
       if (execution === undefined)
@@ -159,42 +142,20 @@ async function startFakeStepFunctions(outcomeOf: (key: string) => Outcome) {
         },
       ];
     },
-  };
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      const operation = String(req.headers["x-amz-target"]).replace("AWSStepFunctions.", "");
-      calls.push(operation);
-      const handle = handlers[operation];
-      const [status, payload] =
-        handle === undefined ? [400, { __type: "UnknownOperationException" }] : handle(JSON.parse(body));
-      res.statusCode = status;
-      res.setHeader("content-type", "application/x-amz-json-1.0");
-      res.end(JSON.stringify(payload));
-    });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    executions,
-    calls,
-    maxRunning: () => maxRunning,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const fake = await startFakeStepFunctions({ stateMachineArn: STATE_MACHINE_ARN, started, operations });
+  return { ...fake, maxRunning: () => maxRunning };
 }
 
 describe("edgar-etl backfill / status", () => {
   let s3: LocalS3;
-  let sfn: Awaited<ReturnType<typeof startFakeStepFunctions>>;
+  let sfn: Awaited<ReturnType<typeof startBackfillStepFunctions>>;
   let printed: string[];
   const etags = new Map<string, string>();
 
   beforeAll(async () => {
     s3 = await startLocalS3(["input"]);
-    sfn = await startFakeStepFunctions((key) => {
+    sfn = await startBackfillStepFunctions((key) => {
       if (key.includes("checks"))
         return {
           status: "FAILED",

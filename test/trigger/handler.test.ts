@@ -2,55 +2,17 @@
  * The trigger Lambda end to end: its real SDK clients against S3 (s3rver on 127.0.0.1) and a
  * fake Step Functions endpoint speaking the JSON protocol's StartExecution, as AWS answers it.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TriggerOutcome } from "../../functions/stages/trigger-stage";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
+import {
+  type FakeExecution,
+  type FakeStepFunctions,
+  startFakeStepFunctions,
+} from "../helpers/fake-step-functions";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline";
-
-interface FakeExecution {
-  readonly input: string;
-  status: "RUNNING" | "SUCCEEDED";
-}
-
-/** StartExecution with Step Functions' idempotency rules; executions finish unless `keepRunning`. */
-async function startFakeStepFunctions(options: { keepRunning: boolean }) {
-  const executions = new Map<string, FakeExecution>();
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      const { name, input } = JSON.parse(body) as { name: string; input: string };
-      const executionArn = `${STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:")}:${name}`;
-      const existing = executions.get(name);
-      res.setHeader("content-type", "application/x-amz-json-1.0");
-      if (existing !== undefined && (existing.status !== "RUNNING" || existing.input !== input)) {
-        res.statusCode = 400;
-        res.end(
-          JSON.stringify({
-            __type: "ExecutionAlreadyExists",
-            message: `Execution Already Exists: '${executionArn}'`,
-          }),
-        );
-        return;
-      }
-      if (existing === undefined)
-        executions.set(name, { input, status: options.keepRunning ? "RUNNING" : "SUCCEEDED" });
-      res.end(JSON.stringify({ executionArn, startDate: Date.now() / 1000 }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    executions,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 function objectCreated(key: string, etag: string) {
   return {
@@ -62,7 +24,7 @@ function objectCreated(key: string, etag: string) {
 
 describe("trigger handler", () => {
   let s3: LocalS3;
-  let sfn: Awaited<ReturnType<typeof startFakeStepFunctions>>;
+  let sfn: FakeStepFunctions<FakeExecution>;
   let handler: (event: unknown) => Promise<TriggerOutcome>;
   const etags = new Map<string, string>();
   const logLines: string[] = [];
@@ -74,7 +36,11 @@ describe("trigger handler", () => {
 
   beforeAll(async () => {
     s3 = await startLocalS3(["input"]);
-    sfn = await startFakeStepFunctions({ keepRunning: false });
+    // Executions finish at once: a second event for the same object version is a duplicate.
+    sfn = await startFakeStepFunctions({
+      stateMachineArn: STATE_MACHINE_ARN,
+      started: (execution) => ({ ...execution, status: "SUCCEEDED" }),
+    });
     for (const [name, value] of Object.entries(s3.env)) vi.stubEnv(name, value);
     vi.stubEnv("AWS_ENDPOINT_URL_SFN", sfn.endpoint);
     vi.stubEnv("STATE_MACHINE_ARN", STATE_MACHINE_ARN);
