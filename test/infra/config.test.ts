@@ -1,42 +1,24 @@
 /** Deployment settings from CDK context: defaults, both value forms, and messages for bad values. */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CHECKS, DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { DEFAULT_CHECKS } from "../../functions/contracts";
 import { readPipelineConfig } from "../../functions/environment";
 import { workKeys } from "../../functions/stages/layout";
-import { DeployConfigError, readDeployConfig, unknownContextKeys } from "../../infra/config";
+import {
+  DEFAULT_DEPLOY_CONFIG,
+  DeployConfigError,
+  readDeployConfig,
+  unknownContextKeys,
+} from "../../infra/config";
 import { WORK_RUNS_PREFIX } from "../../infra/constructs/pipeline-buckets";
 import { pipelineEnvironment } from "../../infra/lambda-environment";
 
 const fromContext = (values: Record<string, unknown>) => readDeployConfig((key) => values[key]);
 
 describe("readDeployConfig", () => {
-  it("has a default for every setting", () => {
-    expect(fromContext({})).toEqual({
-      stackName: "EdgarEtl",
-      inputBucketName: undefined,
-      inputBucketKmsKeyArn: undefined,
-      inputPrefix: "incoming/",
-      outputBucketName: undefined,
-      outputPrefix: "",
-      workRetentionDays: 14,
-      accessLogRetentionDays: 90,
-      runDefaults: DEFAULT_RUN_OPTIONS,
-      maxInflatedBytes: 16 * 1024 ** 3,
-      maxConcurrency: 100,
-      backfillMaxConcurrency: 4,
-      architecture: "arm64",
-      functions: {
-        trigger: { memoryMb: 256, timeoutSeconds: 30 },
-        inflate: { memoryMb: 1769, timeoutSeconds: 900 },
-        plan: { memoryMb: 512, timeoutSeconds: 60 },
-        map: { memoryMb: 1769, timeoutSeconds: 300 },
-        reduce: { memoryMb: 3008, timeoutSeconds: 900 },
-      },
-      logRetentionDays: 30,
-      executionTimeoutHours: 24,
-      alarmEmail: undefined,
-      stateMachineName: "EdgarEtl-pipeline",
-    });
+  // The values themselves are README's ("Deploy"): readme-context.test.ts holds the two equal.
+  it("has a default for every setting, the state machine's name following the stack's", () => {
+    expect(fromContext({})).toEqual(DEFAULT_DEPLOY_CONFIG);
+    expect(fromContext({ stackName: "EdgarEtlTest" }).stateMachineName).toBe("EdgarEtlTest-pipeline");
   });
 
   it("reads -c strings and cdk.json values alike", () => {

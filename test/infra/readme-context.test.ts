@@ -52,10 +52,6 @@ function keysRead(): string[] {
 /** Settings with no default value: the README says what happens instead. */
 const UNSET = ["inputBucketName", "inputBucketKmsKeyArn", "outputBucketName", "alarmEmail"] as const;
 
-it("a deployment that sets nothing gets DEFAULT_DEPLOY_CONFIG", () => {
-  expect(readDeployConfig(() => undefined)).toEqual(DEFAULT_DEPLOY_CONFIG);
-});
-
 describe("README.md's context table", () => {
   it("lists each context key once, exactly the keys infra/config.ts reads", () => {
     expect(rows.map((row) => row.key).sort()).toEqual(keysRead());
