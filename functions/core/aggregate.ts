@@ -4,7 +4,7 @@
  * on the wire.
  */
 import type { RowCounts } from "../contracts";
-import { ByteCounter } from "./byte-counter";
+import { mergeSortedIpCounts } from "./ip-merge";
 import { EDGAR_COLUMN_NAMES, type EdgarColumnName } from "./schema";
 
 /** Why a record is corrupt. Stable codes: they appear in validation.json and the quarantine. */
@@ -54,8 +54,9 @@ export interface ServerErrorColumns {
 
 /**
  * Requests per IP as bytes: key i is keys[ends[i - 1], ends[i]) (from 0 for i = 0), its raw
- * UTF-8 bytes as the file had them. A range's counts are in no particular order; merged counts
- * are ordered by key bytes, so equal aggregates are equal values.
+ * UTF-8 bytes as the file had them. Always ordered by key bytes (unsigned, a prefix first), each
+ * key once: a range's counts as its mapper sorted them, merged counts as the merge wrote them.
+ * So equal aggregates are equal values, and the reducer merges without hashing or sorting.
  */
 export interface IpCounts {
   readonly keys: Uint8Array;
@@ -142,15 +143,7 @@ function maxOf(a: string | null, b: string | null): string | null {
  * offset, which is unique within an object).
  */
 export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
-  // Sized for the distinct keys to come: at most the parts' total, and (IPs recurring across
-  // ranges) rarely more than four times the largest part.
-  const sizes = parts.map((p) => p.ipCounts.ends.length);
-  const merger = new AggregateMerger(
-    Math.min(
-      sizes.reduce((a, b) => a + b, 0),
-      4 * Math.max(0, ...sizes),
-    ),
-  );
+  const merger = new AggregateMerger();
   for (const p of parts) merger.add(p);
   return merger.result();
 }
@@ -158,20 +151,17 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
 type ErrorRow = { offset: number; date: string; time: string; extention: string | null; code: number };
 
 /**
- * mergeAggregates one part at a time, so a caller can let each part go once it is added: the
- * IP counts are folded into one table at once, the rows kept until result() orders them.
+ * mergeAggregates one part at a time: counts and rows are folded in as each part is added; the
+ * parts' sorted IP counts are kept (they are what the merge reads) and merged k ways in result().
  */
 export class AggregateMerger {
   private readonly out = emptyAggregate();
-  private readonly ipTotals: ByteCounter;
+  private readonly ipParts: IpCounts[] = [];
+  private readonly ipLabels: string[] = [];
   private readonly errorRows: ErrorRow[] = [];
 
-  /** `expectedKeys`: a guess at the distinct IPs of all parts, to size the table up front. */
-  constructor(expectedKeys = 0) {
-    this.ipTotals = new ByteCounter(expectedKeys);
-  }
-
-  add(p: Aggregate): void {
+  /** `label` names the part in an error, e.g. "partial 3 of run r". */
+  add(p: Aggregate, label = `part ${this.ipParts.length + 1}`): void {
     const { out, errorRows } = this;
     for (const k of Object.keys(out.rows) as (keyof RowCounts)[]) out.rows[k] += p.rows[k];
     for (const [reason, n] of Object.entries(p.corruptByReason) as [CorruptReason, number][]) {
@@ -196,7 +186,8 @@ export class AggregateMerger {
         code: se.code[i]!,
       });
     }
-    this.ipTotals.addAll(p.ipCounts);
+    this.ipParts.push(p.ipCounts);
+    this.ipLabels.push(label);
     out.quarantine.push(...p.quarantine);
     out.quarantineOverflow += p.quarantineOverflow;
   }
@@ -212,7 +203,8 @@ export class AggregateMerger {
       out.serverErrors.extention.push(r.extention);
       out.serverErrors.code.push(r.code);
     }
-    out.ipCounts = this.ipTotals.takeSortedEntries();
+    out.ipCounts = mergeSortedIpCounts(this.ipParts, this.ipLabels);
+    this.ipParts.length = 0;
     out.quarantine.sort((a, b) => a.offset - b.offset);
     return out;
   }

@@ -5,8 +5,8 @@
  * bytes: a key of up to 15 bytes (every IPv4 address, EDGAR's masked ones included) is stored in
  * it, so a lookup reads one slot and the table stays small enough to keep much of it in cache.
  * A longer key lives in a byte arena, its slot holding where. Counts are in a parallel array.
- * No JS string is built: the counts are read out as bytes (IpCounts), in table order for a
- * range's partial, or sorted by the keys' bytes for the reducer's merged counts.
+ * No JS string is built: the counts are taken out as bytes (IpCounts), sorted by the keys' bytes,
+ * for the range's partial; the reducer merges the sorted partials (ip-merge.ts).
  */
 import type { IpCounts } from "./aggregate";
 import { fmix32 } from "./hash";
@@ -68,16 +68,6 @@ export class ByteCounter {
     if (++this.pendingKeys === PENDING_KEYS) this.flush();
   }
 
-  /** Adds every (key, count) of `ipCounts`. */
-  addAll(ipCounts: IpCounts): void {
-    const { keys, ends, counts } = ipCounts;
-    for (let i = 0, start = 0; i < ends.length; i++) {
-      const end = ends[i]!;
-      this.add(keys, start, end, counts[i]!);
-      start = end;
-    }
-  }
-
   /**
    * Counts the pending keys. Their lookups are independent, so the CPU overlaps their cache
    * misses (a cold slot is a trip to memory); one lookup per record, between the rest of the
@@ -107,27 +97,6 @@ export class ByteCounter {
       }
     }
     this.pendingKeys = 0;
-  }
-
-  /** The counts in table order: deterministic for the same sequence of additions. */
-  entries(): IpCounts {
-    this.flush();
-    const n = this.keys;
-    let bytes = 0;
-    const slots = this.slots;
-    for (let slot = 0; slot <= this.mask; slot++) bytes += keyLength(slots, slot * SLOT_WORDS);
-    const keys = new Uint8Array(bytes);
-    const ends = new Uint32Array(n);
-    const counts = new Float64Array(n);
-    for (let slot = 0, k = 0, at = 0; k < n; slot++) {
-      const s = slot * SLOT_WORDS;
-      if (slots[s + 3] === 0) continue;
-      at = this.copyKey(s, keys, at);
-      ends[k] = at;
-      counts[k] = this.counts[slot]!;
-      k++;
-    }
-    return { keys, ends, counts };
   }
 
   /**

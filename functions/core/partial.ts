@@ -5,7 +5,8 @@
 import type { Aggregate } from "./aggregate";
 
 export const PARTIAL_FORMAT = "edgar-etl/partial";
-export const PARTIAL_VERSION = 2;
+/** Version 3: the IP counts are sorted by key bytes (the reducer merges them k ways). */
+export const PARTIAL_VERSION = 3;
 
 export interface RangePartial {
   readonly format: typeof PARTIAL_FORMAT;

@@ -269,7 +269,7 @@ export class RecordAggregator {
     this.agg.quarantine.push(record);
   }
 
-  /** The aggregate of every line seen so far. */
+  /** The aggregate of every line; call once, after the last line (it takes the IP counts out, sorted). */
   result(): Aggregate {
     const agg = this.agg;
     const missing = zeroByColumn();
@@ -287,7 +287,7 @@ export class RecordAggregator {
       maxDate: agg.rows.ok > 0 ? formatDate(this.maxDate) : null,
       minTime: agg.rows.ok > 0 ? formatTime(this.minTime) : null,
       maxTime: agg.rows.ok > 0 ? formatTime(this.maxTime) : null,
-      ipCounts: this.ips.entries(),
+      ipCounts: this.ips.takeSortedEntries(),
     };
   }
 

@@ -23,8 +23,8 @@ export function reducePartials(plan: Plan, partials: readonly RangePartial[]): R
 }
 
 /**
- * reducePartials one partial at a time, in any order: each partial's IP counts are merged as it
- * is added and not kept, so the reducer holds one merged table instead of every partial.
+ * reducePartials one partial at a time, in any order: each partial's counts and rows are folded
+ * in as it is added; its sorted IP counts are kept for the k-way merge in result().
  */
 export class PartialReducer {
   private readonly merger: AggregateMerger;
@@ -32,12 +32,11 @@ export class PartialReducer {
   private readonly headers: RangePartial[] = [];
 
   constructor(private readonly plan: Plan) {
-    // The days measured hold about one distinct IP per 700 bytes; the table grows past a guess.
-    this.merger = new AggregateMerger(Math.min(plan.source.size / 700, 1 << 22));
+    this.merger = new AggregateMerger();
   }
 
   add(partial: RangePartial): void {
-    this.merger.add(partial.aggregate);
+    this.merger.add(partial.aggregate, `partial ${partial.index} of run ${partial.runId}`);
     this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
   }
 

@@ -1,0 +1,322 @@
+/**
+ * Merges IP counts that each arrive sorted by key bytes: a k-way merge through a binary heap of
+ * the inputs' cursors. Every mapper sorts its own range's counts (on its own core), so the
+ * reducer does no hashing and no sort: it reads each input once, in order, and writes the merged
+ * counts in order. Equal keys from different inputs are summed.
+ *
+ * Keys compare as four 32-bit sort words, computed once per entry as its input is added: bytes
+ * 0-3, 4-7 and 8-11 big-endian, then bytes 12-14 with the key's length (capped at 16) in the low
+ * byte, each with its sign bit flipped so that signed comparison is unsigned byte order. For keys
+ * of up to 15 bytes (every IPv4 address, EDGAR's masked ones included) the words decide, a key
+ * before its extensions by NUL bytes included, and the words are the key: the merged keys are
+ * written back from them. Two longer keys with equal words compare by their bytes.
+ */
+import type { IpCounts } from "./aggregate";
+import { ContractError } from "./errors";
+
+const WORDS = 4;
+const SIGN = 0x8000_0000 | 0;
+/** The length byte of a key longer than 15 bytes: its words hold its first 15 bytes only. */
+const LONG = 16;
+
+/** Sort words of a cursor past its input's end: greater than every key's (no length byte is 0xff). */
+const EXHAUSTED = 0x7fff_ffff;
+
+/** One added input: its keys' sort words, its counts, and its keys when it holds a long one. */
+interface SortedInput {
+  readonly words: Int32Array;
+  readonly counts: Float64Array;
+  readonly label: string;
+  readonly longKeys: IpCounts | undefined;
+}
+
+/**
+ * Sorted IP counts added one input at a time, each kept as sort words and counts only (its key
+ * bytes go, unless it holds a key longer than 15 bytes), then merged at once by result().
+ */
+export class SortedIpMerge {
+  private readonly inputs: SortedInput[] = [];
+  private entries = 0;
+  private largest = 0;
+
+  /** Adds one input; throws a ContractError naming `label` if it is not strictly ascending. */
+  add(part: IpCounts, label: string): void {
+    const n = part.ends.length;
+    if (n === 0) return;
+    const { keys, ends } = part;
+    const view = new DataView(keys.buffer, keys.byteOffset, keys.byteLength);
+    const words = new Int32Array(n * WORDS);
+    let hasLong = false;
+    for (let i = 0, s = 0; i < n; i++) {
+      const e = ends[i]!;
+      const w = i * WORDS;
+      hasLong = keyWords(keys, view, s, e, words, w) || hasLong;
+      if (i > 0) {
+        const order = compareAt(words, w, w - WORDS);
+        if (
+          order < 0 ||
+          (order === 0 && !(isLong(words, w) && compareTails(keys, s, e, keys, ends[i - 2] ?? 0, s) > 0))
+        ) {
+          throw new ContractError(
+            `IP counts of ${label} are not in strictly ascending byte order at entry ${i}: rerun the execution with one deployed version`,
+          );
+        }
+      }
+      s = e;
+    }
+    this.inputs.push({ words, counts: part.counts, label, longKeys: hasLong ? part : undefined });
+    this.entries += n;
+    this.largest = Math.max(this.largest, n);
+  }
+
+  /**
+   * The counts of every input merged: sorted by key bytes (unsigned, a prefix first), each key
+   * once. A loser tree over the inputs' cursors: each entry taken costs log2(inputs) compares
+   * of the cursors' current words, which sit side by side in one small array.
+   */
+  result(): IpCounts {
+    const { inputs } = this;
+    const k = inputs.length;
+    let leaves = 1;
+    while (leaves < k) leaves *= 2;
+    /** Per leaf: the sort words of the key its cursor is at. */
+    const cursorWords = new Int32Array(leaves * WORDS).fill(EXHAUSTED);
+    const at = new Int32Array(leaves);
+    const load = (p: number): void => {
+      const input = inputs[p]!;
+      const w = at[p]! * WORDS;
+      const c = p * WORDS;
+      if (w === input.words.length) cursorWords.fill(EXHAUSTED, c, c + WORDS);
+      else for (let j = 0; j < WORDS; j++) cursorWords[c + j] = input.words[w + j]!;
+    };
+    for (let p = 0; p < k; p++) load(p);
+    const less = (a: number, b: number): boolean => {
+      const ca = a * WORDS;
+      const cb = b * WORDS;
+      if (cursorWords[ca] !== cursorWords[cb]) return cursorWords[ca]! < cursorWords[cb]!;
+      if (cursorWords[ca + 1] !== cursorWords[cb + 1]) return cursorWords[ca + 1]! < cursorWords[cb + 1]!;
+      if (cursorWords[ca + 2] !== cursorWords[cb + 2]) return cursorWords[ca + 2]! < cursorWords[cb + 2]!;
+      if (cursorWords[ca + 3] !== cursorWords[cb + 3]) return cursorWords[ca + 3]! < cursorWords[cb + 3]!;
+      return isLong(cursorWords, ca) && this.compareLong(a, at[a]!, b, at[b]!) < 0;
+    };
+    // tree[0] holds the least cursor; tree[node] the loser of the match at that node.
+    const tree = new Int32Array(leaves);
+    const winners = new Int32Array(2 * leaves);
+    for (let p = 0; p < leaves; p++) winners[leaves + p] = p;
+    for (let node = leaves - 1; node >= 1; node--) {
+      const l = winners[2 * node]!;
+      const r = winners[2 * node + 1]!;
+      const rightWins = less(r, l);
+      winners[node] = rightWins ? r : l;
+      tree[node] = rightWins ? l : r;
+    }
+    tree[0] = winners[1] ?? 0;
+
+    const out = new MergedCounts(Math.min(this.entries, 2 * this.largest));
+    let l0 = 0;
+    let l1 = 0;
+    let l2 = 0;
+    let l3 = 0;
+    let lastInput = -1;
+    let lastEntry = -1;
+    for (let taken = 0; taken < this.entries; taken++) {
+      let p: number = tree[0]!;
+      const c = p * WORDS;
+      const w0 = cursorWords[c]!;
+      const w1 = cursorWords[c + 1]!;
+      const w2 = cursorWords[c + 2]!;
+      const w3 = cursorWords[c + 3]!;
+      const entry = at[p]!;
+      const count = inputs[p]!.counts[entry]!;
+      if (
+        w0 === l0 &&
+        w1 === l1 &&
+        w2 === l2 &&
+        w3 === l3 &&
+        lastInput >= 0 &&
+        (!isLong(cursorWords, c) || this.compareLong(p, entry, lastInput, lastEntry) === 0)
+      ) {
+        out.addToLast(count);
+      } else {
+        if (isLong(cursorWords, c)) out.pushBytes(this.longKey(p, entry), count);
+        else out.pushWords(w0, w1, w2, w3, count);
+        l0 = w0;
+        l1 = w1;
+        l2 = w2;
+        l3 = w3;
+        lastInput = p;
+        lastEntry = entry;
+      }
+      at[p] = entry + 1;
+      load(p);
+      for (let node = (p + leaves) >> 1; node >= 1; node >>= 1) {
+        const loser = tree[node]!;
+        if (less(loser, p)) {
+          tree[node] = p;
+          p = loser;
+        }
+      }
+      tree[0] = p;
+    }
+    return out.result();
+  }
+
+  /** Two long keys with equal words, entry ea of input a and eb of input b, by their bytes. */
+  private compareLong(a: number, ea: number, b: number, eb: number): number {
+    const ka = this.longKey(a, ea);
+    const kb = this.longKey(b, eb);
+    return compareTails(ka, 0, ka.length, kb, 0, kb.length);
+  }
+
+  private longKey(input: number, entry: number): Uint8Array {
+    const part = this.inputs[input]!.longKeys!;
+    return part.keys.subarray(entry === 0 ? 0 : part.ends[entry - 1], part.ends[entry]);
+  }
+}
+
+/** The merge's output, appended in order; its arrays grow by doubling past the first guess. */
+class MergedCounts {
+  private keys: Uint8Array;
+  private view: DataView;
+  private ends: Uint32Array;
+  private counts: Float64Array;
+  private n = 0;
+  private bytes = 0;
+
+  constructor(expected: number) {
+    this.ends = new Uint32Array(Math.max(expected, 16));
+    this.counts = new Float64Array(this.ends.length);
+    this.keys = new Uint8Array(this.ends.length * 16);
+    this.view = new DataView(this.keys.buffer);
+  }
+
+  /**
+   * A key of up to 15 bytes from its sort words. All 16 bytes of the words are written; the
+   * next key overwrites what lies past this one's end.
+   */
+  pushWords(w0: number, w1: number, w2: number, w3: number, count: number): void {
+    this.room(16);
+    const view = this.view;
+    const at = this.bytes;
+    view.setInt32(at, w0 ^ SIGN);
+    view.setInt32(at + 4, w1 ^ SIGN);
+    view.setInt32(at + 8, w2 ^ SIGN);
+    view.setInt32(at + 12, w3 ^ SIGN);
+    this.end(at + ((w3 ^ SIGN) & 0xff), count);
+  }
+
+  pushBytes(key: Uint8Array, count: number): void {
+    this.room(key.length);
+    this.keys.set(key, this.bytes);
+    this.end(this.bytes + key.length, count);
+  }
+
+  addToLast(count: number): void {
+    this.counts[this.n - 1]! += count;
+  }
+
+  result(): IpCounts {
+    return {
+      keys: this.keys.slice(0, this.bytes),
+      ends: this.ends.slice(0, this.n),
+      counts: this.counts.slice(0, this.n),
+    };
+  }
+
+  private end(at: number, count: number): void {
+    this.bytes = at;
+    this.ends[this.n] = at;
+    this.counts[this.n] = count;
+    this.n++;
+  }
+
+  private room(bytes: number): void {
+    if (this.n === this.ends.length) {
+      const ends = new Uint32Array(this.n * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+      const counts = new Float64Array(this.n * 2);
+      counts.set(this.counts);
+      this.counts = counts;
+    }
+    if (this.bytes + bytes > this.keys.length) {
+      const keys = new Uint8Array(Math.max(this.keys.length * 2, this.bytes + bytes));
+      keys.set(this.keys.subarray(0, this.bytes));
+      this.keys = keys;
+      this.view = new DataView(keys.buffer);
+    }
+  }
+}
+
+/** mergeSortedIpCounts of all `parts` at once; `labels[i]` names part i in an error. */
+export function mergeSortedIpCounts(parts: readonly IpCounts[], labels?: readonly string[]): IpCounts {
+  const merge = new SortedIpMerge();
+  for (const [i, p] of parts.entries()) merge.add(p, labels?.[i] ?? `input ${i + 1} of ${parts.length}`);
+  return merge.result();
+}
+
+/**
+ * WORD_MASKS[4 * n + j]: the bits of sort word j that hold bytes of an n-byte key (n <= 15); in
+ * word 3 the low byte, the length, is never key bytes.
+ */
+const WORD_MASKS = Int32Array.from({ length: 16 * WORDS }, (_, i) => {
+  const n = i >> 2;
+  const j = i & 3;
+  const valid = Math.max(0, Math.min(n - 4 * j, j === 3 ? 3 : 4));
+  return valid === 0 ? 0 : valid === 4 ? -1 : -1 << (8 * (4 - valid));
+});
+
+/**
+ * Writes the sort words of key bytes[s, e) to words[w...]; returns whether the key is long.
+ * `view` views the same bytes as `b`: four big-endian reads and masks when 16 bytes are there.
+ */
+function keyWords(
+  b: Uint8Array,
+  view: DataView,
+  s: number,
+  e: number,
+  words: Int32Array,
+  w: number,
+): boolean {
+  const length = e - s;
+  const n = Math.min(length, 15);
+  const m = n * WORDS;
+  if (s + 16 <= b.length) {
+    words[w] = (view.getInt32(s) & WORD_MASKS[m]!) ^ SIGN;
+    words[w + 1] = (view.getInt32(s + 4) & WORD_MASKS[m + 1]!) ^ SIGN;
+    words[w + 2] = (view.getInt32(s + 8) & WORD_MASKS[m + 2]!) ^ SIGN;
+    words[w + 3] = ((view.getInt32(s + 12) & WORD_MASKS[m + 3]!) | (length > 15 ? LONG : length)) ^ SIGN;
+    return length > 15;
+  }
+  for (let j = 0; j < WORDS; j++) {
+    let word = 0;
+    for (let i = 0; i < 4; i++) {
+      const p = s + 4 * j + i;
+      word = (word << 8) | (p < s + n ? b[p]! : 0);
+    }
+    words[w + j] = j === 3 ? ((word & ~0xff) | (length > 15 ? LONG : length)) ^ SIGN : word ^ SIGN;
+  }
+  return length > 15;
+}
+
+/** The words at wa against those at wb: negative, zero or positive. */
+function compareAt(words: Int32Array, wa: number, wb: number): number {
+  for (let j = 0; j < WORDS; j++) {
+    if (words[wa + j] !== words[wb + j]) return words[wa + j]! < words[wb + j]! ? -1 : 1;
+  }
+  return 0;
+}
+
+function isLong(words: Int32Array, w: number): boolean {
+  return ((words[w + 3]! ^ SIGN) & 0xff) === LONG;
+}
+
+/** Two keys longer than 15 bytes whose first 15 bytes are equal, by their bytes from the 16th. */
+function compareTails(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  for (let i = 15; ; i++) {
+    const aDone = as + i >= ae;
+    const bDone = bs + i >= be;
+    if (aDone || bDone) return aDone === bDone ? 0 : aDone ? -1 : 1;
+    if (a[as + i] !== b[bs + i]) return a[as + i]! < b[bs + i]! ? -1 : 1;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The reducer's k-way merge of sorted IP counts against a plain Map: keys of every length
+ * (the compare words cover 15 bytes, longer keys fall back to their bytes), NUL bytes, keys
+ * that are prefixes of others, 0xff bytes (signed comparison would put them first), any number
+ * of inputs, some empty; and inputs out of order are refused, not merged wrong.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { IpCounts } from "../../functions/core/aggregate";
+import { ContractError } from "../../functions/core/errors";
+import { mergeSortedIpCounts } from "../../functions/core/ip-merge";
+
+const hexOrder = ([a]: [string, number], [b]: [string, number]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** IpCounts from [key bytes as hex, count] pairs, in the order given. */
+function ipCountsOf(pairs: readonly [string, number][]): IpCounts {
+  const bytes = pairs.map(([hex]) => Buffer.from(hex, "hex"));
+  const keys = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+  const ends = new Uint32Array(pairs.length);
+  let at = 0;
+  bytes.forEach((b, i) => {
+    keys.set(b, at);
+    at += b.length;
+    ends[i] = at;
+  });
+  return { keys, ends, counts: Float64Array.from(pairs, ([, n]) => n) };
+}
+
+/** [key bytes as hex, count] pairs of `counts`, in their order. Hex sorts as the bytes do. */
+function pairsOf(counts: IpCounts): [string, number][] {
+  return Array.from(counts.ends, (end, i) => [
+    Buffer.from(counts.keys.subarray(i === 0 ? 0 : counts.ends[i - 1], end)).toString("hex"),
+    counts.counts[i]!,
+  ]);
+}
+
+/** A sorted, duplicate-free part from any keys. */
+function sortedPart(keys: readonly Uint8Array[], countOf: (i: number) => number): [string, number][] {
+  const unique = [...new Set(keys.map((k) => Buffer.from(k).toString("hex")))];
+  return unique.map((hex, i) => [hex, countOf(i)] as [string, number]).sort(hexOrder);
+}
+
+/** Bytes that stress the compare words: NUL (the padding), 0x7f/0x80 (the sign bit), 0xff. */
+const byteArb = fc.oneof(
+  fc.constantFrom(0x00, 0x01, 0x2e, 0x31, 0x7f, 0x80, 0xfe, 0xff),
+  fc.integer({ min: 0, max: 255 }),
+);
+/** Keys of 0-40 bytes drawn from a few shared stems, so inputs share keys and prefixes. */
+const keyArb = fc
+  .tuple(
+    fc.constantFrom(
+      "",
+      "3132372e302e302e",
+      "3132372e302e302e3100",
+      "000000000000000000000000000000",
+      "ffffffffffffffffffffffffffff",
+    ),
+    fc.uint8Array({ minLength: 0, maxLength: 24 }),
+    fc.array(byteArb, { maxLength: 4 }),
+  )
+  .map(([stem, tail, extra]) =>
+    new Uint8Array([...Buffer.from(stem, "hex"), ...tail, ...extra]).subarray(0, 40),
+  );
+
+describe("mergeSortedIpCounts", () => {
+  it("equals a Map's sums in unsigned byte order, for any inputs and any number of them", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(keyArb, { maxLength: 60 }), { maxLength: 9 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        (keySets, scale) => {
+          const parts = keySets.map((keys, p) => sortedPart(keys, (i) => 1 + ((i * 7 + p * scale) % 1000)));
+          const model = new Map<string, number>();
+          for (const part of parts) for (const [k, n] of part) model.set(k, (model.get(k) ?? 0) + n);
+          const merged = mergeSortedIpCounts(parts.map(ipCountsOf));
+          expect(pairsOf(merged)).toEqual([...model].sort(hexOrder));
+        },
+      ),
+      { seed: 20_261_201, numRuns: 400 },
+    );
+  });
+
+  it("does not depend on the inputs' order and leaves them as they were", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(keyArb, { maxLength: 40 }), { minLength: 2, maxLength: 6 }),
+        (keySets) => {
+          const parts = keySets.map((keys) => ipCountsOf(sortedPart(keys, (i) => i + 1)));
+          const before = parts.map(pairsOf);
+          const forward = pairsOf(mergeSortedIpCounts(parts));
+          expect(pairsOf(mergeSortedIpCounts([...parts].reverse()))).toEqual(forward);
+          expect(parts.map(pairsOf)).toEqual(before);
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
+  it("merges many inputs of many keys (the output grows past its first guess)", () => {
+    const parts: [string, number][][] = [];
+    for (let p = 0; p < 40; p++) {
+      const keys = Array.from({ length: 2000 }, (_, i) =>
+        Buffer.from(`10.${p % 7}.${(i * 31 + p) % 5000}.abc`),
+      );
+      parts.push(sortedPart(keys, () => 1));
+    }
+    const model = new Map<string, number>();
+    for (const part of parts) for (const [k, n] of part) model.set(k, (model.get(k) ?? 0) + n);
+    expect(pairsOf(mergeSortedIpCounts(parts.map(ipCountsOf)))).toEqual([...model].sort(hexOrder));
+  });
+
+  it("gives empty counts for no inputs or only empty ones", () => {
+    expect(pairsOf(mergeSortedIpCounts([]))).toEqual([]);
+    expect(pairsOf(mergeSortedIpCounts([ipCountsOf([]), ipCountsOf([])]))).toEqual([]);
+  });
+
+  it.each([
+    [
+      "descending keys",
+      [
+        ["3132", 1],
+        ["31", 1],
+      ],
+    ],
+    [
+      "a repeated key",
+      [
+        ["3132", 1],
+        ["3132", 1],
+      ],
+    ],
+    [
+      "a NUL extension before its stem",
+      [
+        ["3100", 1],
+        ["31", 1],
+      ],
+    ],
+    [
+      "0xff before 0x01 (signed order)",
+      [
+        ["ff", 1],
+        ["01", 1],
+      ],
+    ],
+    [
+      "long keys differing past byte 15, descending",
+      [
+        ["00".repeat(15) + "02", 1],
+        ["00".repeat(15) + "01", 1],
+      ],
+    ],
+    [
+      "a repeated long key",
+      [
+        ["aa".repeat(20), 1],
+        ["aa".repeat(20), 1],
+      ],
+    ],
+  ] as [string, [string, number][]][])("refuses an input out of order: %s", (_, pairs) => {
+    const ok = ipCountsOf([["30", 1]]);
+    const call = () => mergeSortedIpCounts([ok, ipCountsOf(pairs)], ["partial 0", "partial 7"]);
+    expect(call).toThrow(ContractError);
+    expect(call).toThrow(/IP counts of partial 7 are not in strictly ascending byte order at entry 1/);
+  });
+});
