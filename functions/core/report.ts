@@ -5,6 +5,7 @@
  * Plot figures rendered here, at reduce time, to static inline SVG on a server-side DOM.
  */
 import type { QuarantinedRecord } from "./aggregate";
+import { clip } from "./clip";
 import type { RunFacts, ValidationReport } from "./validation";
 
 /** A quarantined record as quarantine.jsonl holds it. */
@@ -367,13 +368,7 @@ ${
     : `<h3>Examples</h3>${table(
         "examples",
         ["byte offset", "line", "reason", "detail", "record"],
-        examples.map((e) => [
-          fmt(e.offset),
-          fmt(e.line),
-          e.reason,
-          e.detail,
-          e.raw.length > RAW_SHOWN_CHARS ? `${e.raw.slice(0, RAW_SHOWN_CHARS)}…` : e.raw,
-        ]),
+        examples.map((e) => [fmt(e.offset), fmt(e.line), e.reason, e.detail, clip(e.raw, RAW_SHOWN_CHARS)]),
       )}`
 }</section>
 </body></html>
