@@ -1,10 +1,12 @@
 /**
- * A map Lambda dies while it parses its range: the synthesized state machine on the local
- * interpreter, the Lambdas on the worker pool (local/aws/lambda-worker-pool.ts), S3 on s3rver.
- * The test watches the pool's worker threads and, when the worker mapping range 1 has asked S3
- * for that range's first bytes, kills it there. The Map's retry must then end with tables equal
- * to a clean run's (bytes and DuckDB's reading), the output prefix must hold exactly the two
- * runs' files, and the previous run's outputs must stay readable through the crash.
+ * A Lambda dies mid-way: the synthesized state machine on the local interpreter, the Lambdas on
+ * the worker pool (local/aws/lambda-worker-pool.ts), S3 on s3rver. The test watches the pool's
+ * worker threads and kills one at a chosen request: the mapper of range 1 when its source read
+ * arrives, the reducer at its first write into its own run folder (before the commit), and the
+ * reducer at its first published copy (after the commit). Each run's retry must end with a clean
+ * run's tables (bytes and DuckDB's reading), the output prefix must hold exactly the current and
+ * the replaced run's files, and a reader following `_SUCCESS` must get one whole run throughout.
+ * Runs follow one another on one source, each replacing the one before.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,17 +17,20 @@ import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
 import type { CommitRecord, Manifest } from "../../functions/contracts";
 import { startLambdaWorkerPool } from "../../local/aws/lambda-worker-pool";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
-import { runLocalExecution } from "../../local/aws/local-step-functions";
+import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
 import { cachedSynthesizedPipeline, type SynthesizedPipeline } from "../../local/aws/synthesized-pipeline";
 import { generateEdgarDay } from "../../local/generate";
 import { openDuck, sqlText } from "../helpers/duckdb";
-import { type RequestHookProxy, startRequestHookProxy } from "../helpers/request-hook-proxy";
+import {
+  type RequestHookProxy,
+  type SeenRequest,
+  startRequestHookProxy,
+} from "../helpers/request-hook-proxy";
 
-/** The pool's worker threads as the pool made them, and the handler call each is running. */
+/** The handler call each of the pool's worker threads is running, and every call made. */
 const watched = vi.hoisted(() => ({
-  workers: [] as import("node:worker_threads").Worker[],
-  running: new Map<object, { index?: number; runId?: string }>(),
-  mapCalls: [] as { runId?: string; index?: number }[],
+  running: new Map<object, { index?: number; runId?: string; planKey?: string }>(),
+  calls: [] as { runId?: string; index?: number; planKey?: string }[],
 }));
 
 vi.mock("node:worker_threads", async (importOriginal) => {
@@ -33,13 +38,15 @@ vi.mock("node:worker_threads", async (importOriginal) => {
   class WatchedWorker extends actual.Worker {
     constructor(...args: ConstructorParameters<typeof actual.Worker>) {
       super(...args);
-      watched.workers.push(this);
       this.on("message", () => watched.running.delete(this));
     }
-    override postMessage(message: { name?: string; payload?: { index?: number; runId?: string } }): void {
+    override postMessage(message: {
+      name?: string;
+      payload?: { index?: number; runId?: string; planKey?: string };
+    }): void {
       if (message.name === "handler") {
         watched.running.set(this, message.payload ?? {});
-        if (message.payload?.index !== undefined) watched.mapCalls.push(message.payload);
+        watched.calls.push(message.payload ?? {});
       }
       super.postMessage(message);
     }
@@ -64,27 +71,132 @@ function generated(bytes: number, seed: number): Buffer {
 type Kill = (worker: import("node:worker_threads").Worker) => void;
 
 /** How a Lambda container dies. */
-const DEATHS: { name: string; poolSize: number; kill: Kill }[] = [
-  {
-    // An uncaught exception in the runtime: the thread ends with an 'error' event.
-    name: "an uncaught exception inside the worker",
+const DEATHS = {
+  // An uncaught exception in the runtime: the thread ends with an 'error' event.
+  uncaughtException: {
+    name: "an uncaught exception",
     poolSize: 2,
     kill: (worker) =>
-      worker.postMessage({ id: -1, module: CRASH_MODULE, name: "crashThread", payload: "killed mid-range" }),
+      worker.postMessage({
+        id: -1,
+        module: CRASH_MODULE,
+        name: "crashThread",
+        payload: "killed by the test",
+      }),
+  },
+} satisfies Record<string, { name: string; poolSize: number; kill: Kill }>;
+
+interface RunContext {
+  readonly runId: string;
+  readonly key: string;
+  readonly partition: string;
+  readonly dataStart: number;
+  readonly buckets: SynthesizedPipeline["buckets"];
+}
+
+type Task = { runId?: string; index?: number; planKey?: string };
+
+/** Where the Lambda is killed: which call, at which request, and which run a reader sees then. */
+interface KillPoint {
+  readonly name: string;
+  readonly runs: (task: Task, run: RunContext) => boolean;
+  readonly at: (request: SeenRequest, run: RunContext) => boolean;
+  readonly readerSees: "the replaced run" | "this run";
+}
+
+const isMapOfRange1 = (task: Task, run: RunContext) =>
+  task.runId === run.runId && task.index === TARGET_RANGE;
+const isReduce = (task: Task, run: RunContext) =>
+  task.index === undefined && task.planKey === `runs/${run.runId}/plan.json`;
+const runFolder = (run: RunContext, runId = run.runId) => `_runs/source=${run.partition}/run=${runId}/`;
+
+const KILL_POINTS: readonly KillPoint[] = [
+  {
+    name: "the mapper of range 1, reading its range",
+    runs: isMapOfRange1,
+    at: (r, run) =>
+      r.method === "GET" &&
+      r.path === `/${run.buckets.input}/${run.key}` &&
+      r.rangeStart === run.dataStart + TARGET_RANGE * RANGE_BYTES - 1,
+    readerSees: "the replaced run",
+  },
+  {
+    name: "the reducer, writing its run folder before the commit",
+    runs: isReduce,
+    at: (r, run) => r.method === "PUT" && r.path.startsWith(`/${run.buckets.output}/${runFolder(run)}`),
+    readerSees: "the replaced run",
+  },
+  {
+    name: "the reducer, publishing copies after the commit",
+    runs: isReduce,
+    at: (r, run) =>
+      r.method === "PUT" &&
+      r.path.startsWith(`/${run.buckets.output}/`) &&
+      !r.path.includes("/run=") &&
+      !r.path.endsWith("/_SUCCESS"),
+    readerSees: "this run",
   },
 ];
 
-describe("a map Lambda killed mid-range", () => {
+const CASES = KILL_POINTS.map((point) => ({ point, death: DEATHS.uncaughtException }));
+
+describe("a Lambda killed mid-way", () => {
   let pipeline: SynthesizedPipeline;
   let s3: LocalS3;
   let proxy: RequestHookProxy;
   let dir: string;
+  const key = "incoming/crash/day.csv";
+  const partition = "crash%2Fday";
+  let dataStart: number;
+  let cleanTables: Buffer[];
+  /** The run now committed: each case's run replaces it. */
+  let previous: string;
+
+  const out = () => s3ObjectStore(s3.client, pipeline.buckets.output);
+  const read = async (k: string) => Buffer.from(await out().get(k));
+  /** The four tables a reader gets by following `_SUCCESS` to its manifest. */
+  const committedTables = async () => {
+    const success = JSON.parse((await read(`_runs/source=${partition}/_SUCCESS`)).toString()) as CommitRecord;
+    const manifest = JSON.parse((await read(success.manifestKey)).toString()) as Manifest;
+    return {
+      runId: success.runId,
+      tables: await Promise.all(TABLES.map((t) => read(manifest.tables[t]!.key))),
+    };
+  };
+  const lambdasOf = (poolSize: number) =>
+    startLambdaWorkerPool(
+      pipeline,
+      { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, POWERTOOLS_LOG_LEVEL: "SILENT" },
+      poolSize,
+    );
+  const execute = (runId: string, invoke: LambdaInvoker) =>
+    runLocalExecution({
+      definition: pipeline.definition,
+      stateMachineArn: pipeline.stateMachineArn,
+      name: runId,
+      input: { bucket: pipeline.buckets.input, key },
+      invoke,
+      s3: s3.client,
+    });
 
   beforeAll(async () => {
     pipeline = cachedSynthesizedPipeline({ rangeBytes: String(RANGE_BYTES) });
     s3 = await startLocalS3([pipeline.buckets.input, pipeline.buckets.work, pipeline.buckets.output]);
     proxy = await startRequestHookProxy(s3.endpoint);
     dir = await mkdtemp(join(tmpdir(), "edgar-etl-killed-"));
+    // A clean run of the source: the reference, and the output a reader has before the first kill.
+    const csv = generated(200_000, 21);
+    dataStart = csv.indexOf(10) + 1;
+    await s3.client.send(new PutObjectCommand({ Bucket: pipeline.buckets.input, Key: key, Body: csv }));
+    const lambdas = lambdasOf(2);
+    try {
+      const clean = await execute("clean", lambdas.invoke);
+      expect(clean, JSON.stringify(clean).slice(0, 600)).toMatchObject({ status: "SUCCEEDED" });
+    } finally {
+      await lambdas.close();
+    }
+    cleanTables = await Promise.all(TABLES.map((t) => read(`${t}/source=${partition}/part-00000.parquet`)));
+    previous = "clean";
   });
   afterAll(async () => {
     await proxy?.stop();
@@ -92,96 +204,49 @@ describe("a map Lambda killed mid-range", () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(DEATHS)(
-    "$name: the retry ends as a clean run, the previous output stays readable",
-    async ({ name, poolSize, kill }) => {
-      // Prepare: a clean run of the source is the reference and the output a reader has.
-      const slug = name.replace(/[^a-z]+/g, "-");
-      const key = `incoming/${slug}/day.csv`;
-      const partition = `${slug}%2Fday`;
-      const csv = generated(200_000, 21);
-      const dataStart = csv.indexOf(10) + 1;
-      await s3.client.send(new PutObjectCommand({ Bucket: pipeline.buckets.input, Key: key, Body: csv }));
-      const lambdas = startLambdaWorkerPool(
-        pipeline,
-        { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, POWERTOOLS_LOG_LEVEL: "SILENT" },
-        poolSize,
-      );
-      const out = s3ObjectStore(s3.client, pipeline.buckets.output);
-      const read = async (k: string) => Buffer.from(await out.get(k));
-      const execute = (runName: string) =>
-        runLocalExecution({
-          definition: pipeline.definition,
-          stateMachineArn: pipeline.stateMachineArn,
-          name: runName,
-          input: { bucket: pipeline.buckets.input, key },
-          invoke: lambdas.invoke,
-          s3: s3.client,
-        });
-      /** The four tables a reader gets by following `_SUCCESS` to its manifest. */
-      const committedTables = async () => {
-        const success = JSON.parse(
-          (await read(`_runs/source=${partition}/_SUCCESS`)).toString(),
-        ) as CommitRecord;
-        const manifest = JSON.parse((await read(success.manifestKey)).toString()) as Manifest;
-        return {
-          runId: success.runId,
-          tables: await Promise.all(TABLES.map((t) => read(manifest.tables[t]!.key))),
-        };
-      };
-      const cleanName = `clean-${slug}`;
-      const killedName = `killed-${slug}`;
+  it.each(CASES)(
+    "$death.name in $point.name: the retry ends as a clean run, a reader gets one whole run",
+    async ({ point, death }) => {
+      // Prepare
+      const runId = `killed-${KILL_POINTS.indexOf(point)}-${death.name.replace(/[^a-z]+/g, "-")}`;
+      const run: RunContext = { runId, key, partition, dataStart, buckets: pipeline.buckets };
+      const keysBefore = await out().list("");
+      const lambdas = lambdasOf(death.poolSize);
       try {
-        let clock = performance.now();
-        const clean = await execute(cleanName);
-        const cleanSeconds = (performance.now() - clock) / 1000;
-        expect(clean, JSON.stringify(clean).slice(0, 600)).toMatchObject({ status: "SUCCEEDED" });
-        const cleanTables = await Promise.all(
-          TABLES.map((t) => read(`${t}/source=${partition}/part-00000.parquet`)),
-        );
-        const keysAfterClean = await out.list("");
-
-        // Act: kill the worker mapping range 1 of the second run when its source read arrives.
+        // Act: kill the worker running the chosen call when its chosen request arrives.
         let killed = 0;
         let duringCrash: Awaited<ReturnType<typeof committedTables>> | undefined;
         proxy.setHook(async (request) => {
-          const isTargetRead =
-            request.method === "GET" &&
-            request.path === `/${pipeline.buckets.input}/${key}` &&
-            request.rangeStart === dataStart + TARGET_RANGE * RANGE_BYTES - 1;
-          if (!isTargetRead || killed > 0) return;
-          const worker = [...watched.running].find(
-            ([, task]) => task.runId === killedName && task.index === TARGET_RANGE,
-          )?.[0] as import("node:worker_threads").Worker | undefined;
+          if (killed > 0 || !point.at(request, run)) return;
+          const worker = [...watched.running].find(([, task]) => point.runs(task, run))?.[0] as
+            | import("node:worker_threads").Worker
+            | undefined;
           if (worker === undefined) return;
           killed++;
-          kill(worker);
+          death.kill(worker);
           duringCrash = await committedTables();
         });
-        const started = watched.mapCalls.length;
+        const callsBefore = watched.calls.length;
+        const clock = performance.now();
         const deadline = new Promise<"hung">((resolve) =>
           setTimeout(() => resolve("hung"), HUNG_AFTER_MS).unref(),
         );
-        clock = performance.now();
-        const execution = await Promise.race([execute(killedName), deadline]);
-        console.info(
-          `${name}: clean run ${cleanSeconds.toFixed(1)} s, killed run ${((performance.now() - clock) / 1000).toFixed(1)} s`,
-        );
+        const execution = await Promise.race([execute(runId, lambdas.invoke), deadline]);
         proxy.setHook(undefined);
+        console.info(
+          `${death.name} in ${point.name}: run ${((performance.now() - clock) / 1000).toFixed(1)} s`,
+        );
 
-        // Assess: one kill, range 1 mapped twice, and the run ended as the clean one did.
+        // Assess: one kill, the killed call made twice, and the run ended as the clean one did.
         expect(killed).toBe(1);
         expect(execution, `the run did not end within ${HUNG_AFTER_MS / 1000} s of the kill`).not.toBe(
           "hung",
         );
         expect(execution, JSON.stringify(execution).slice(0, 600)).toMatchObject({ status: "SUCCEEDED" });
-        const attempts = watched.mapCalls
-          .slice(started)
-          .filter((t) => t.runId === killedName && t.index === TARGET_RANGE);
-        expect(attempts).toHaveLength(2);
+        expect(watched.calls.slice(callsBefore).filter((t) => point.runs(t, run))).toHaveLength(2);
 
-        // While the worker was dead, a reader following _SUCCESS got the clean run, whole.
-        expect(duringCrash?.runId).toBe(cleanName);
+        // While the worker was dead, a reader following _SUCCESS got one whole run: the clean tables.
+        expect(duringCrash?.runId).toBe(point.readerSees === "this run" ? runId : previous);
         for (const [i, t] of duringCrash!.tables.entries())
           expect(t.equals(cleanTables[i]!), TABLES[i]).toBe(true);
 
@@ -191,10 +256,7 @@ describe("a map Lambda killed mid-range", () => {
           for (const [i, table] of TABLES.entries()) {
             const published = await read(`${table}/source=${partition}/part-00000.parquet`);
             expect(published.equals(cleanTables[i]!), table).toBe(true);
-            const files = [
-              join(dir, `${slug}-clean-${table}.parquet`),
-              join(dir, `${slug}-killed-${table}.parquet`),
-            ];
+            const files = [join(dir, `clean-${table}.parquet`), join(dir, `${runId}-${table}.parquet`)];
             await writeFile(files[0]!, cleanTables[i]!);
             await writeFile(files[1]!, published);
             const [cleanRows, killedRows] = await Promise.all(
@@ -207,24 +269,26 @@ describe("a map Lambda killed mid-range", () => {
           duck.close();
         }
 
-        // The output prefix: the clean run's keys, and the killed run's own folder mirroring the
-        // clean run's; no key from the failed attempt, no stray file.
-        const cleanFolder = `_runs/source=${partition}/run=${cleanName}/`;
+        // The output prefix: the fixed keys, the replaced run's folder and this run's, which mirrors
+        // it; the folder of the run before that is gone; nothing else from the killed attempt.
+        const kept = keysBefore.filter((k) => !k.includes("/run=") || k.startsWith(runFolder(run, previous)));
         const expectedKeys = [
-          ...keysAfterClean,
-          ...keysAfterClean
-            .filter((k) => k.startsWith(cleanFolder))
-            .map((k) => k.replace(cleanFolder, `_runs/source=${partition}/run=${killedName}/`)),
+          ...kept,
+          ...kept
+            .filter((k) => k.startsWith(runFolder(run, previous)))
+            .map((k) => k.replace(runFolder(run, previous), runFolder(run))),
         ].sort();
-        expect((await out.list("")).sort()).toEqual(expectedKeys);
+        expect((await out().list("")).sort()).toEqual(expectedKeys);
         const success = JSON.parse(
           (await read(`_runs/source=${partition}/_SUCCESS`)).toString(),
         ) as CommitRecord;
-        expect(success).toMatchObject({ runId: killedName, replaces: cleanName });
+        expect(success).toMatchObject({ runId, replaces: previous });
         // The replaced run's own files stay readable until the next commit.
         for (const [i, table] of TABLES.entries()) {
-          expect((await read(`${cleanFolder}${table}.parquet`)).equals(cleanTables[i]!), table).toBe(true);
+          const replaced = await read(`${runFolder(run, previous)}${table}.parquet`);
+          expect(replaced.equals(cleanTables[i]!), table).toBe(true);
         }
+        previous = runId;
       } finally {
         proxy.setHook(undefined);
         await lambdas.close();
