@@ -215,11 +215,12 @@ class MergedCounts {
     this.counts[this.n - 1]! += count;
   }
 
+  /** Views of the arrays, not copies: fresh memory costs more than the unused tail it saves. */
   result(): IpCounts {
     return {
-      keys: this.keys.slice(0, this.bytes),
-      ends: this.ends.slice(0, this.n),
-      counts: this.counts.slice(0, this.n),
+      keys: this.keys.subarray(0, this.bytes),
+      ends: this.ends.subarray(0, this.n),
+      counts: this.counts.subarray(0, this.n),
     };
   }
 
