@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import parquet from "parquetjs-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { encodeParquet } from "../../functions/core/parquet";
@@ -28,6 +29,16 @@ afterAll(async () => {
   duck?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
+
+/** The footer fields read back by parquetjs-lite's reader, a second implementation beside DuckDB. */
+interface FooterMetadata {
+  row_groups: {
+    columns: {
+      file_offset: unknown;
+      meta_data: { data_page_offset: unknown; total_compressed_size: unknown };
+    }[];
+  }[];
+}
 
 type Columns = readonly { name: string; type: ColumnType; optional?: boolean }[];
 interface RowTable {
@@ -125,6 +136,180 @@ describe("encodeParquet, read back by DuckDB", () => {
       { c: "small", min: "-2", max: "7", nulls: 0 },
       { c: "big", min: "-3", max: String(2 ** 40), nulls: 0 },
     ]);
+  });
+
+  it("writes each row group's own statistics, counts and offsets, whatever the others hold", async () => {
+    // Four row groups of 3. Text minima and maxima need a second byte, a prefix, or sit at the
+    // first or last row; the first row's small number must not leak into later groups.
+    const label = ["a", "ab", "b", "ab", "a", "z", "ac", "ab", "ad", "b", "c", "a"];
+    const note = [null, "x", null, null, null, null, "p", "q", null, null, "r", "s"];
+    const n = [-100, 5, 3, 7, 8, 6, 9, 10, 11, 4, 4, 2];
+    const file = await written(
+      {
+        name: "t",
+        columns: [
+          { name: "label", type: "UTF8" },
+          { name: "note", type: "UTF8", optional: true },
+          { name: "n", type: "INT32" },
+        ],
+        rows: label.map((l, i) => ({ label: l, note: note[i]!, n: n[i]! })),
+      },
+      3,
+    );
+    const meta = await duck.rows(
+      `select row_group_id::int as g, path_in_schema as c, num_values::int as values,
+         stats_min_value as min, stats_max_value as max, stats_min as old_min, stats_max as old_max,
+         stats_null_count::int as nulls, encodings
+       from parquet_metadata(${file}) order by row_group_id, column_id`,
+    );
+    const text = (min: string | null, max: string | null, nulls: number) => ({
+      min,
+      max,
+      old_min: null,
+      old_max: null,
+      nulls,
+    });
+    const integer = (min: number, max: number) => ({
+      min: `${min}`,
+      max: `${max}`,
+      old_min: `${min}`,
+      old_max: `${max}`,
+      nulls: 0,
+    });
+    const expected = [
+      [text("a", "b", 0), text("x", "x", 2), integer(-100, 5)],
+      [text("a", "z", 0), text(null, null, 3), integer(6, 8)],
+      [text("ab", "ad", 0), text("p", "q", 1), integer(9, 11)],
+      [text("a", "c", 0), text("r", "s", 1), integer(2, 4)],
+    ];
+    expect(meta).toEqual(
+      expected.flatMap((group, g) =>
+        group.map((stats, column) => ({
+          g,
+          c: ["label", "note", "n"][column],
+          values: 3,
+          ...stats,
+          encodings: "RLE, PLAIN",
+        })),
+      ),
+    );
+  });
+
+  it("points each column chunk at its metadata, which follows its page", async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => ({
+      day: "2017-06-30",
+      label: `v${i}`,
+      note: null,
+      small: i,
+      big: -i,
+    }));
+    const table = tableFromRows("t", ALL_TYPES, rows);
+    const reader = await parquet.ParquetReader.openBuffer(Buffer.from(await encodeParquet(table, 4)));
+    const chunks = (reader.metadata as FooterMetadata).row_groups.flatMap((g) =>
+      g.columns.map((c) => ({
+        metadata: Number(c.file_offset),
+        page: Number(c.meta_data.data_page_offset),
+        size: Number(c.meta_data.total_compressed_size),
+      })),
+    );
+    await reader.close();
+    expect(chunks).toHaveLength(10);
+    // The first page follows the 4-byte magic; a chunk's metadata follows its page, the next page follows it.
+    expect(chunks[0]!.page).toBe(4);
+    chunks.forEach((c, i) => {
+      expect(c.metadata).toBe(c.page + c.size);
+      if (i > 0) expect(c.page).toBeGreaterThan(chunks[i - 1]!.metadata);
+    });
+  });
+
+  it("a second reader, which counts values by each page's header, reads the same rows across row groups", async () => {
+    const rows = Array.from({ length: 8 }, (_, i) => ({
+      label: `r${i}`,
+      note: i % 3 === 0 ? null : `n${i}`,
+      big: i * 1000 - 3,
+    }));
+    const columns = [
+      { name: "label", type: "UTF8" },
+      { name: "note", type: "UTF8", optional: true },
+      { name: "big", type: "INT64" },
+    ] as const;
+    const reader = await parquet.ParquetReader.openBuffer(
+      Buffer.from(await encodeParquet(tableFromRows("t", columns, rows), 3)),
+    );
+    const cursor = reader.getCursor();
+    const back: Record<string, unknown>[] = [];
+    for (let row = await cursor.next(); row !== null; row = await cursor.next())
+      back.push(row as Record<string, unknown>);
+    await reader.close();
+    expect(back).toEqual(
+      rows.map((r) => ({ label: r.label, ...(r.note === null ? {} : { note: r.note }), big: BigInt(r.big) })),
+    );
+  });
+
+  it("declares sizes by the PLAIN encoding: 4 bytes an INT32, 4 plus its bytes a text value", async () => {
+    const rows = Array.from({ length: 1000 }, () => ({ small: 0, label: "a" }));
+    const file = await written({
+      name: "t",
+      columns: [
+        { name: "small", type: "INT32" },
+        { name: "label", type: "UTF8" },
+      ],
+      rows,
+    });
+    const sizes = await duck.rows(
+      `select path_in_schema as c, total_uncompressed_size::int as raw, total_compressed_size::int as packed
+       from parquet_metadata(${file}) order by column_id`,
+    );
+    // Uncompressed: the values plus a page header of a few dozen bytes; Snappy packs repeats.
+    const plain = { small: 4000, label: 5000 };
+    for (const s of sizes) {
+      const values = plain[s.c as keyof typeof plain];
+      expect(s.raw).toBeGreaterThan(values);
+      expect(s.raw).toBeLessThan(values + 100);
+      expect(s.packed).toBeLessThan(values / 4);
+    }
+  });
+
+  it("writes no empty row group", async () => {
+    const groups = async (count: number) => {
+      const rows = Array.from({ length: count }, (_, i) => ({ hour: i, count: 1 }));
+      const file = await written(
+        {
+          name: "t",
+          columns: [
+            { name: "hour", type: "INT32" },
+            { name: "count", type: "INT64" },
+          ],
+          rows,
+        },
+        3,
+      );
+      return (await duck.rows(`select num_row_groups::int as n from parquet_file_metadata(${file})`))[0]!.n;
+    };
+    expect([await groups(0), await groups(3), await groups(9)]).toEqual([0, 1, 3]);
+  });
+
+  it("refuses a null in a required column and a number that is not an integer, naming the column", async () => {
+    const columns = [
+      { name: "label", type: "UTF8" },
+      { name: "big", type: "INT64" },
+    ] as const;
+    await expect(
+      written({
+        name: "t",
+        columns,
+        rows: [
+          { label: "a", big: 1 },
+          { label: null, big: 2 },
+        ],
+      }),
+    ).rejects.toThrow("column label is required but row 1 is null");
+    await expect(written({ name: "t", columns, rows: [{ label: "a", big: 1.5 }] })).rejects.toThrow(
+      "column big: 1.5 is not an integer",
+    );
+    await expect(written({ name: "t", columns, rows: [{ label: "a", big: Number.NaN }] })).rejects.toThrow(
+      "column big: NaN is not an integer",
+    );
   });
 
   it("keeps row order across row groups", async () => {
