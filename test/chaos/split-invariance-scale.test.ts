@@ -7,19 +7,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { generateEdgarDay } from "../../local/generate";
+import { generatedDay } from "../helpers/generated-day";
 import { runCore, splitIndependent } from "../helpers/run-core";
 
 const CHAOS = process.env.EDGAR_CHAOS === "1";
 const SPLITS_PER_INPUT = CHAOS ? 160 : 6;
 const REAL_DIR = join(import.meta.dirname, "../../../shared/data/edgar-real");
-
-function generated(bytes: number, seed: number): Uint8Array {
-  const parts: Buffer[] = [];
-  const day = generateEdgarDay({ bytes, seed });
-  for (let next = day.next(); next.done !== true; next = day.next()) parts.push(next.value);
-  return Buffer.concat(parts);
-}
 
 /** The first `bytes` of a real file, cut after a line break: small enough for 1-byte ranges. */
 function realSlice(file: string, bytes: number): Uint8Array | null {
@@ -31,9 +24,9 @@ function realSlice(file: string, bytes: number): Uint8Array | null {
 }
 
 const inputs: { name: string; bytes: Uint8Array }[] = [
-  { name: "generated seed 1 (8 KB)", bytes: generated(8_000, 1) },
-  { name: "generated seed 2 (9 KB)", bytes: generated(9_000, 2) },
-  ...(CHAOS ? [{ name: "generated seed 3 (300 KB)", bytes: generated(300_000, 3) }] : []),
+  { name: "generated seed 1 (8 KB)", bytes: generatedDay(8_000, 1) },
+  { name: "generated seed 2 (9 KB)", bytes: generatedDay(9_000, 2) },
+  ...(CHAOS ? [{ name: "generated seed 3 (300 KB)", bytes: generatedDay(300_000, 3) }] : []),
   ...(
     [
       ["log20170630-head25k.csv", 9_000],

@@ -19,8 +19,8 @@ import { startLambdaWorkerPool } from "../../local/aws/lambda-worker-pool";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
 import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
 import { cachedSynthesizedPipeline, type SynthesizedPipeline } from "../../local/aws/synthesized-pipeline";
-import { generateEdgarDay } from "../../local/generate";
 import { openDuck, sqlText } from "../helpers/duckdb";
+import { generatedDay } from "../helpers/generated-day";
 import {
   type RequestHookProxy,
   type SeenRequest,
@@ -60,13 +60,6 @@ const TABLES = ["server_errors", "errors_by_hour", "ip_counts", "top_ips"] as co
 const CRASH_MODULE = new URL("../helpers/worker-crash.mjs", import.meta.url).href;
 /** A run that has not ended this long after the crash is hung: the pool lost the call. */
 const HUNG_AFTER_MS = 60_000;
-
-function generated(bytes: number, seed: number): Buffer {
-  const parts: Buffer[] = [];
-  const day = generateEdgarDay({ bytes, seed });
-  for (let next = day.next(); next.done !== true; next = day.next()) parts.push(next.value);
-  return Buffer.concat(parts);
-}
 
 type Kill = (worker: import("node:worker_threads").Worker) => void;
 
@@ -185,7 +178,7 @@ describe("a Lambda killed mid-way", () => {
     proxy = await startRequestHookProxy(s3.endpoint);
     dir = await mkdtemp(join(tmpdir(), "edgar-etl-killed-"));
     // A clean run of the source: the reference, and the output a reader has before the first kill.
-    const csv = generated(200_000, 21);
+    const csv = generatedDay(200_000, 21);
     dataStart = csv.indexOf(10) + 1;
     await s3.client.send(new PutObjectCommand({ Bucket: pipeline.buckets.input, Key: key, Body: csv }));
     const lambdas = lambdasOf(2);

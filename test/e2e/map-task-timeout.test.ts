@@ -18,7 +18,7 @@ import {
   cachedSynthesizedPipeline,
   type SynthesizedPipeline,
 } from "../../local/aws/synthesized-pipeline";
-import { generateEdgarDay } from "../../local/generate";
+import { generatedDay } from "../helpers/generated-day";
 import { type RequestHookProxy, startRequestHookProxy } from "../helpers/request-hook-proxy";
 
 const RANGE_BYTES = 65_536;
@@ -27,13 +27,6 @@ const TIMEOUT_SECONDS = 3;
 /** How long the first attempt's source read is held: well past the timeout. */
 const STALL_MS = TIMEOUT_SECONDS * 1000 + 2500;
 const TABLES = ["server_errors", "errors_by_hour", "ip_counts", "top_ips"] as const;
-
-function generated(bytes: number, seed: number): Buffer {
-  const parts: Buffer[] = [];
-  const day = generateEdgarDay({ bytes, seed });
-  for (let next = day.next(); next.done !== true; next = day.next()) parts.push(next.value);
-  return Buffer.concat(parts);
-}
 
 /** The definition with `TimeoutSeconds` on the Map's MapRange task. */
 function withMapTaskTimeout(definition: AslDefinition, seconds: number): AslDefinition {
@@ -63,7 +56,7 @@ describe("a map attempt past its task timeout", () => {
 
   it("is timed out and retried; the run ends with a clean run's tables", async () => {
     // Prepare
-    const csv = generated(200_000, 22);
+    const csv = generatedDay(200_000, 22);
     const dataStart = csv.indexOf(10) + 1;
     const key = "incoming/timeout/day.csv";
     await s3.client.send(new PutObjectCommand({ Bucket: pipeline.buckets.input, Key: key, Body: csv }));

@@ -14,8 +14,8 @@ import { inProcessLambdas } from "../../local/aws/in-process-lambdas";
 import { type LocalS3, localS3Client, startLocalS3 } from "../../local/aws/local-s3";
 import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
 import { cachedSynthesizedPipeline, type SynthesizedPipeline } from "../../local/aws/synthesized-pipeline";
-import { generateEdgarDay } from "../../local/generate";
 import { FAULT_KINDS, type FaultProxy, type FaultStats, startFaultProxy } from "../helpers/fault-proxy";
+import { generatedDay } from "../helpers/generated-day";
 
 const CHAOS = process.env.EDGAR_CHAOS === "1";
 const SEEDS = CHAOS ? 10 : 1;
@@ -23,15 +23,8 @@ const RATE = 0.15;
 const REAL_DIR = join(import.meta.dirname, "../../../shared/data/edgar-real");
 const TABLES = ["server_errors", "errors_by_hour", "ip_counts", "top_ips"] as const;
 
-function generated(bytes: number, seed: number): Buffer {
-  const parts: Buffer[] = [];
-  const day = generateEdgarDay({ bytes, seed });
-  for (let next = day.next(); next.done !== true; next = day.next()) parts.push(next.value);
-  return Buffer.concat(parts);
-}
-
 const inputs: { name: string; body: () => Buffer }[] = [
-  { name: "generated", body: () => generated(CHAOS ? 1_000_000 : 200_000, 11) },
+  { name: "generated", body: () => generatedDay(CHAOS ? 1_000_000 : 200_000, 11) },
   ...(CHAOS
     ? ["log20170630-head25k.csv", "dirty-log20050101-all-quoted.csv"]
     : ["dirty-log20050101-all-quoted.csv"]
