@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import parquet from "parquetjs-lite";
+import parquetjs from "parquetjs-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { encodeParquet } from "../../functions/core/parquet";
@@ -39,6 +39,14 @@ interface FooterMetadata {
     }[];
   }[];
 }
+interface SecondReader {
+  readonly metadata: unknown;
+  getCursor(): { next(): Promise<unknown> };
+  close(): Promise<void>;
+}
+const { ParquetReader } = parquetjs as unknown as {
+  ParquetReader: { openBuffer(buffer: Buffer): Promise<SecondReader> };
+};
 
 type Columns = readonly { name: string; type: ColumnType; optional?: boolean }[];
 interface RowTable {
@@ -204,7 +212,7 @@ describe("encodeParquet, read back by DuckDB", () => {
       big: -i,
     }));
     const table = tableFromRows("t", ALL_TYPES, rows);
-    const reader = await parquet.ParquetReader.openBuffer(Buffer.from(await encodeParquet(table, 4)));
+    const reader = await ParquetReader.openBuffer(Buffer.from(await encodeParquet(table, 4)));
     const chunks = (reader.metadata as FooterMetadata).row_groups.flatMap((g) =>
       g.columns.map((c) => ({
         metadata: Number(c.file_offset),
@@ -233,7 +241,7 @@ describe("encodeParquet, read back by DuckDB", () => {
       { name: "note", type: "UTF8", optional: true },
       { name: "big", type: "INT64" },
     ] as const;
-    const reader = await parquet.ParquetReader.openBuffer(
+    const reader = await ParquetReader.openBuffer(
       Buffer.from(await encodeParquet(tableFromRows("t", columns, rows), 3)),
     );
     const cursor = reader.getCursor();
