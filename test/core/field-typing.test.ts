@@ -182,6 +182,22 @@ describe("parseInteger and isIntegerText", () => {
   });
 });
 
+describe("isIntegerText at the field's edge", () => {
+  it("a '.' just before the field is not part of it", () => {
+    const at = (t: string) => {
+      const b = bytes(t);
+      return isIntegerText(new DataView(b.buffer, b.byteOffset, b.length), b, 1, b.length);
+    };
+    expect([at(".0"), at(".00"), at(".-10"), at(".5a0"), at(".5.0")]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+    ]);
+  });
+});
+
 describe("every typing function", () => {
   it("looks only inside the field: the bytes around it never change the answer (property)", () => {
     const around = fc.string({ unit: fc.constantFrom(..."0123456789.-:"), maxLength: 3 });
