@@ -39,25 +39,25 @@ export function startWorkerPool(
   options: { size?: number; environment?: Record<string, string> } = {},
 ): WorkerPool {
   const size = Math.max(1, options.size ?? availableParallelism());
-  const workers = Array.from(
-    { length: size },
-    () =>
-      new Worker(new URL("./worker-thread.mjs", import.meta.url), {
-        workerData: { environment: options.environment ?? {} },
-      }),
-  );
-  const idle = [...workers];
+  const workers = new Set<Worker>();
+  const idle: Worker[] = [];
   const waiting: ((w: Worker) => void)[] = [];
   const pending = new Map<number, Pending>();
   const busyWith = new Map<Worker, number>();
   let nextId = 0;
+  let closing = false;
   const release = (worker: Worker) => {
     busyWith.delete(worker);
     const next = waiting.shift();
     if (next !== undefined) next(worker);
     else idle.push(worker);
   };
-  for (const worker of workers) {
+  const spawn = () => {
+    const worker = new Worker(new URL("./worker-thread.mjs", import.meta.url), {
+      workerData: { environment: options.environment ?? {} },
+    });
+    workers.add(worker);
+    let crash: Error | undefined;
     worker.on("message", (m: Reply) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
@@ -66,14 +66,34 @@ export function startWorkerPool(
       if (m.ok) p.resolve(m.result);
       else p.reject(new WorkerCallError(m.error!));
     });
-    // A worker that dies fails the call it was running; the others go on.
     worker.on("error", (e) => {
-      const id = busyWith.get(worker);
-      if (id === undefined) return;
-      pending.get(id)?.reject(e);
-      pending.delete(id);
+      crash = e;
     });
-  }
+    // A worker that dies (an uncaught error, terminated, out of memory) fails the call it was
+    // running, as a Lambda whose runtime exits does; a new worker takes its place.
+    worker.on("exit", (code) => {
+      workers.delete(worker);
+      const at = idle.indexOf(worker);
+      if (at >= 0) idle.splice(at, 1);
+      const id = busyWith.get(worker);
+      busyWith.delete(worker);
+      if (id !== undefined) {
+        pending
+          .get(id)
+          ?.reject(
+            new WorkerCallError({
+              name: "Runtime.ExitError",
+              message: `the worker exited with code ${code} during the call${crash === undefined ? "" : `: ${crash.message}`}`,
+              ...(crash?.stack === undefined ? {} : { stack: crash.stack }),
+            }),
+          );
+        pending.delete(id);
+      }
+      if (!closing) release(spawn());
+    });
+    return worker;
+  };
+  for (let i = 0; i < size; i++) idle.push(spawn());
   const acquire = () =>
     new Promise<Worker>((resolve) => {
       const worker = idle.pop();
@@ -93,7 +113,8 @@ export function startWorkerPool(
       });
     },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      closing = true;
+      await Promise.all([...workers].map((w) => w.terminate()));
     },
   };
 }

@@ -77,6 +77,20 @@ const DEATHS = {
         payload: "killed by the test",
       }),
   },
+  // The same in a pool of one: the retry needs the worker that takes the dead one's place.
+  uncaughtExceptionInTheOnlyWorker: {
+    name: "an uncaught exception in the only worker",
+    poolSize: 1,
+    kill: (worker) =>
+      worker.postMessage({
+        id: -1,
+        module: CRASH_MODULE,
+        name: "crashThread",
+        payload: "killed by the test",
+      }),
+  },
+  // The container ended from outside (out of memory, a sandbox reset): the thread just exits.
+  terminated: { name: "the worker terminated", poolSize: 2, kill: (worker) => void worker.terminate() },
 } satisfies Record<string, { name: string; poolSize: number; kill: Kill }>;
 
 interface RunContext {
@@ -131,7 +145,13 @@ const KILL_POINTS: readonly KillPoint[] = [
   },
 ];
 
-const CASES = KILL_POINTS.map((point) => ({ point, death: DEATHS.uncaughtException }));
+// Every kill point with an uncaught exception; the other deaths at the mapper (npm run
+// test:chaos-sized combinations are not needed: the pool handles every death the same way).
+const CASES = [
+  ...KILL_POINTS.map((point) => ({ point, death: DEATHS.uncaughtException })),
+  { point: KILL_POINTS[0]!, death: DEATHS.uncaughtExceptionInTheOnlyWorker },
+  { point: KILL_POINTS[0]!, death: DEATHS.terminated },
+];
 
 describe("a Lambda killed mid-way", () => {
   let pipeline: SynthesizedPipeline;
