@@ -24,8 +24,8 @@ export type CorruptReason = (typeof CORRUPT_REASONS)[number];
 export interface QuarantinedRecord {
   /** Byte offset of the record's first byte in the object. */
   readonly offset: number;
-  /** 1-based line number in the object (the header is line 1); 0 until the reducer assigns it. */
-  line: number;
+  /** 1-based line number in the object (the header is line 1); 0 in a partial, numbered by the reducer. */
+  readonly line: number;
   /** Lines (records and blank lines) before this one within its range; used to compute `line`. */
   readonly lineInRange: number;
   readonly reason: CorruptReason;

@@ -75,12 +75,3 @@ export function numberedQuarantine(partials: readonly RangePartial[]): Quarantin
   }
   return numbered.sort((a, b) => a.offset - b.offset);
 }
-
-/**
- * numberedQuarantine's line numbers written into the partials' own records, for the reducer
- * (core/reduce.ts), whose merged quarantine holds those same records.
- */
-export function assignLineNumbers(partials: readonly RangePartial[]): void {
-  const lineAt = new Map(numberedQuarantine(partials).map((q) => [q.offset, q.line]));
-  for (const p of partials) for (const q of p.aggregate.quarantine) q.line = lineAt.get(q.offset)!;
-}

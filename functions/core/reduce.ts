@@ -4,7 +4,7 @@
  */
 import type { Plan } from "../contracts";
 import { type Aggregate, AggregateMerger, emptyIpCounts } from "./aggregate";
-import { assignLineNumbers, type CoverageProof, proveCoverage } from "./coverage";
+import { type CoverageProof, numberedQuarantine, proveCoverage } from "./coverage";
 import type { RangePartial } from "./partial";
 import { buildTables, type Table, type TableName, tableRows } from "./tables";
 import { buildValidation, type ValidationReport } from "./validation";
@@ -44,8 +44,7 @@ export class PartialReducer {
   result(): ReducedRun {
     const { plan, headers } = this;
     const coverage = proveCoverage(plan, headers);
-    assignLineNumbers(headers);
-    const merged = this.merger.result();
+    const merged = { ...this.merger.result(), quarantine: numberedQuarantine(headers) };
     const tables = buildTables(merged, plan.options.topN);
     const topIps = tableRows(tables.top_ips).map((r) => ({ ip: String(r.ip), count: Number(r.count) }));
     const validation = buildValidation(plan, merged, coverage, topIps);

@@ -3,7 +3,7 @@
  * or fail to add up, stops the run with a CoverageError naming the run, the range and the fault.
  */
 import { describe, expect, it } from "vitest";
-import { assignLineNumbers, numberedQuarantine, proveCoverage } from "../../functions/core/coverage";
+import { numberedQuarantine, proveCoverage } from "../../functions/core/coverage";
 import { CoverageError } from "../../functions/core/errors";
 import type { RangePartial } from "../../functions/core/partial";
 import { csvFile, csvLine, edgarRow } from "../helpers/edgar-csv";
@@ -226,16 +226,5 @@ describe("numberedQuarantine", () => {
     ]);
     expect(numbered).toEqual(run.merged.quarantine);
     expect(partials.flatMap((p) => p.aggregate.quarantine.map((q) => q.line))).toEqual([0, 0, 0]);
-  });
-});
-
-describe("assignLineNumbers", () => {
-  it("writes the same numbers into the partials' own records", async () => {
-    const run = await runWithCorruptLines();
-    const partials = unnumbered(run.partials);
-
-    assignLineNumbers([...partials].reverse());
-
-    expect(partials.flatMap((p) => p.aggregate.quarantine.map((q) => q.line))).toEqual([3, 9, 15]);
   });
 });
