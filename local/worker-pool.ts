@@ -8,8 +8,11 @@ import { Worker } from "node:worker_threads";
 import { workerModule } from "./worker-bundles";
 
 export interface WorkerPool {
-  /** Runs `name(payload)` exported by the module at `moduleUrl` on a free worker. */
-  run<T>(moduleUrl: string, name: string, payload: unknown): Promise<T>;
+  /**
+   * Runs `name(payload)` exported by the module at `moduleUrl` on a free worker. A call still
+   * running after `timeoutMs` ends its worker and fails with Sandbox.Timedout, as on Lambda.
+   */
+  run<T>(moduleUrl: string, name: string, payload: unknown, options?: { timeoutMs?: number }): Promise<T>;
   readonly size: number;
   close(): Promise<void>;
 }
@@ -44,6 +47,7 @@ export function startWorkerPool(
   const waiting: ((w: Worker) => void)[] = [];
   const pending = new Map<number, Pending>();
   const busyWith = new Map<Worker, number>();
+  const timedOutAfter = new Map<Worker, number>();
   let nextId = 0;
   let closing = false;
   const release = (worker: Worker) => {
@@ -77,16 +81,21 @@ export function startWorkerPool(
       if (at >= 0) idle.splice(at, 1);
       const id = busyWith.get(worker);
       busyWith.delete(worker);
+      const timeoutMs = timedOutAfter.get(worker);
+      timedOutAfter.delete(worker);
       if (id !== undefined) {
-        pending
-          .get(id)
-          ?.reject(
-            new WorkerCallError({
-              name: "Runtime.ExitError",
-              message: `the worker exited with code ${code} during the call${crash === undefined ? "" : `: ${crash.message}`}`,
-              ...(crash?.stack === undefined ? {} : { stack: crash.stack }),
-            }),
-          );
+        pending.get(id)?.reject(
+          timeoutMs !== undefined
+            ? new WorkerCallError({
+                name: "Sandbox.Timedout",
+                message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+              })
+            : new WorkerCallError({
+                name: "Runtime.ExitError",
+                message: `the worker exited with code ${code} during the call${crash === undefined ? "" : `: ${crash.message}`}`,
+                ...(crash?.stack === undefined ? {} : { stack: crash.stack }),
+              }),
+        );
         pending.delete(id);
       }
       if (!closing) release(spawn());
@@ -102,13 +111,30 @@ export function startWorkerPool(
     });
   return {
     size,
-    async run<T>(moduleUrl: string, name: string, payload: unknown): Promise<T> {
+    async run<T>(moduleUrl: string, name: string, payload: unknown, options = {}): Promise<T> {
       const module = await workerModule(moduleUrl);
       const worker = await acquire();
       const id = nextId++;
       busyWith.set(worker, id);
+      const { timeoutMs } = options as { timeoutMs?: number };
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOutAfter.set(worker, timeoutMs);
+              void worker.terminate();
+            }, timeoutMs);
       return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        pending.set(id, {
+          resolve: (v) => {
+            clearTimeout(timer);
+            resolve(v as T);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        });
         worker.postMessage({ id, module, name, payload });
       });
     },

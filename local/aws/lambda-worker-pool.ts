@@ -32,18 +32,19 @@ export function startLambdaWorkerPool(
   }
   const environment = { ...pipeline.functions.Map.environment, ...extraEnv };
   delete environment.NODE_OPTIONS;
-  const moduleByArn = new Map(
+  const functionByArn = new Map(
     (Object.keys(pipeline.functions) as PipelineFunction[]).map((name) => [
       pipeline.functions[name].arn,
-      HANDLER_MODULES[name],
+      { module: HANDLER_MODULES[name], timeoutMs: pipeline.functions[name].timeoutSeconds * 1000 },
     ]),
   );
   const pool = startWorkerPool({ size, environment });
   return {
     async invoke(arn, payload) {
-      const module = moduleByArn.get(arn);
-      if (module === undefined) throw new Error(`no local Lambda for ${arn}`);
-      return pool.run(module, "handler", payload);
+      const fn = functionByArn.get(arn);
+      if (fn === undefined) throw new Error(`no local Lambda for ${arn}`);
+      // The function's own timeout, as Lambda enforces it: the container is ended.
+      return pool.run(fn.module, "handler", payload, { timeoutMs: fn.timeoutMs });
     },
     close: () => pool.close(),
   };

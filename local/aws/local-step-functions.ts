@@ -21,6 +21,11 @@ import type { AslDefinition } from "./synthesized-pipeline";
 export type LambdaInvoker = (functionArn: string, payload: unknown) => Promise<unknown>;
 
 const READ_RESULT_ROOT = "__itemReader";
+/**
+ * A Task without TimeoutSeconds: Step Functions waits 99,999,999 s, the interpreter only 60 s;
+ * the longest a Node timer holds (2^31 - 1 ms, 24.8 days) stands in for AWS's.
+ */
+const UNBOUNDED_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 type State = Record<string, unknown>;
 
@@ -66,6 +71,13 @@ export function adaptForLocalInterpreter(definition: AslDefinition): AslDefiniti
       });
       for (const f of intrinsics) state[f] = `$.${root}.${f}`;
       continue;
+    }
+    if (
+      state.Type === "Task" &&
+      state.TimeoutSeconds === undefined &&
+      state.TimeoutSecondsPath === undefined
+    ) {
+      state.TimeoutSeconds = UNBOUNDED_TASK_TIMEOUT_SECONDS;
     }
     const reader = state.ItemReader as State | undefined;
     if (state.Type !== "Map" || reader === undefined) continue;

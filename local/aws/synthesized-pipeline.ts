@@ -31,7 +31,15 @@ export interface SynthesizedPipeline {
   /** The state machine's own ARN, as the definition refers to it (backfill child runs). */
   readonly stateMachineArn: string;
   readonly functions: Readonly<
-    Record<PipelineFunction, { readonly arn: string; readonly environment: Record<string, string> }>
+    Record<
+      PipelineFunction,
+      {
+        readonly arn: string;
+        readonly environment: Record<string, string>;
+        /** The function's Timeout: the local Lambdas end a call running longer. */
+        readonly timeoutSeconds: number;
+      }
+    >
   >;
   readonly buckets: { readonly input: string; readonly work: string; readonly output: string };
 }
@@ -57,7 +65,10 @@ export function synthesizePipeline(context: Record<string, string> = {}): Synthe
       typeof value === "string" ? value : placeholderValues(value as CfnReference, template);
     const definition = definitionFromTemplate(template) as unknown as AslDefinition;
 
-    const functions = {} as Record<PipelineFunction, { arn: string; environment: Record<string, string> }>;
+    const functions = {} as Record<
+      PipelineFunction,
+      { arn: string; environment: Record<string, string>; timeoutSeconds: number }
+    >;
     for (const [logicalId, r] of Object.entries(resources)) {
       if (r.Type !== "AWS::Lambda::Function") continue;
       const path = String(r.Metadata?.["aws:cdk:path"] ?? "");
@@ -68,6 +79,8 @@ export function synthesizePipeline(context: Record<string, string> = {}): Synthe
       functions[name] = {
         arn: placeholderValues({ "Fn::GetAtt": [logicalId, "Arn"] }, template),
         environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolve(v)])),
+        // Lambda's default when the template sets none.
+        timeoutSeconds: Number(r.Properties?.Timeout ?? 3),
       };
     }
     for (const f of PIPELINE_FUNCTIONS) {
@@ -100,7 +113,11 @@ export function synthesizePipeline(context: Record<string, string> = {}): Synthe
 
 /** Everything a synthesis depends on: the infra sources, cdk.json, the locked packages, the context. */
 function synthesisInputsHash(context: Record<string, string>): string {
-  return sourcesHash(["infra", "functions"], ["cdk.json", "package-lock.json"], JSON.stringify(context));
+  return sourcesHash(
+    ["infra", "functions"],
+    ["cdk.json", "package-lock.json", "local/aws/synthesized-pipeline.ts"],
+    JSON.stringify(context),
+  );
 }
 
 /**
