@@ -126,6 +126,14 @@ describe("encodeParquet, read back by DuckDB", () => {
     expect(back).toEqual(rows.map((r) => ({ ...r, big: String(r.big) })));
   });
 
+  it("keeps text values longer than 64 bytes, up to 70 000", async () => {
+    const rows = [65, 1, 100, 70_000, 64, 300].map((length, i) => ({
+      label: String.fromCharCode(97 + i).repeat(length),
+    }));
+    const file = await written({ name: "t", columns: [{ name: "label", type: "UTF8" }], rows });
+    expect(await duck.rows(`select label from read_parquet(${file})`)).toEqual(rows);
+  });
+
   it("writes each row group's min, max and null count as DuckDB reads them", async () => {
     const rows = [
       { day: "2017-06-30", label: "b", note: null, small: 5, big: -3 },
@@ -147,11 +155,11 @@ describe("encodeParquet, read back by DuckDB", () => {
   });
 
   it("writes each row group's own statistics, counts and offsets, whatever the others hold", async () => {
-    // Four row groups of 3. Text minima and maxima need a second byte, a prefix, or sit at the
+    // Five row groups of 3. Text minima and maxima need a second byte, a prefix, or sit at the
     // first or last row; the first row's small number must not leak into later groups.
-    const label = ["a", "ab", "b", "ab", "a", "z", "ac", "ab", "ad", "b", "c", "a"];
-    const note = [null, "x", null, null, null, null, "p", "q", null, null, "r", "s"];
-    const n = [-100, 5, 3, 7, 8, 6, 9, 10, 11, 4, 4, 2];
+    const label = ["a", "ab", "b", "ab", "a", "z", "ac", "ab", "ad", "b", "c", "a", "a", "c", "ab"];
+    const note = [null, "x", null, null, null, null, "p", "q", null, null, "r", "s", "u", null, null];
+    const n = [-100, 5, 3, 7, 8, 6, 9, 10, 11, 4, 4, 2, 1, 0, 1];
     const file = await written(
       {
         name: "t",
@@ -189,6 +197,7 @@ describe("encodeParquet, read back by DuckDB", () => {
       [text("a", "z", 0), text(null, null, 3), integer(6, 8)],
       [text("ab", "ad", 0), text("p", "q", 1), integer(9, 11)],
       [text("a", "c", 0), text("r", "s", 1), integer(2, 4)],
+      [text("a", "c", 0), text("u", "u", 2), integer(0, 1)],
     ];
     expect(meta).toEqual(
       expected.flatMap((group, g) =>
