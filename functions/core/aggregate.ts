@@ -4,7 +4,7 @@
  * on the wire.
  */
 import type { RowCounts } from "../contracts";
-import { mergeSortedIpCounts } from "./ip-merge";
+import { SortedIpMerge } from "./ip-merge";
 import { EDGAR_COLUMN_NAMES, type EdgarColumnName } from "./schema";
 
 /** Why a record is corrupt. Stable codes: they appear in validation.json and the quarantine. */
@@ -151,17 +151,19 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
 type ErrorRow = { offset: number; date: string; time: string; extention: string | null; code: number };
 
 /**
- * mergeAggregates one part at a time: counts and rows are folded in as each part is added; the
- * parts' sorted IP counts are kept (they are what the merge reads) and merged k ways in result().
+ * mergeAggregates one part at a time: counts and rows are folded in as each part is added, and
+ * its sorted IP counts are taken into the k-way merge as sort words and counts (its key bytes
+ * are let go), merged in result().
  */
 export class AggregateMerger {
   private readonly out = emptyAggregate();
-  private readonly ipParts: IpCounts[] = [];
-  private readonly ipLabels: string[] = [];
+  private readonly ips = new SortedIpMerge();
   private readonly errorRows: ErrorRow[] = [];
+  private parts = 0;
 
   /** `label` names the part in an error, e.g. "partial 3 of run r". */
-  add(p: Aggregate, label = `part ${this.ipParts.length + 1}`): void {
+  add(p: Aggregate, label = `part ${this.parts + 1}`): void {
+    this.parts++;
     const { out, errorRows } = this;
     for (const k of Object.keys(out.rows) as (keyof RowCounts)[]) out.rows[k] += p.rows[k];
     for (const [reason, n] of Object.entries(p.corruptByReason) as [CorruptReason, number][]) {
@@ -186,8 +188,7 @@ export class AggregateMerger {
         code: se.code[i]!,
       });
     }
-    this.ipParts.push(p.ipCounts);
-    this.ipLabels.push(label);
+    this.ips.add(p.ipCounts, label);
     out.quarantine.push(...p.quarantine);
     out.quarantineOverflow += p.quarantineOverflow;
   }
@@ -203,8 +204,7 @@ export class AggregateMerger {
       out.serverErrors.extention.push(r.extention);
       out.serverErrors.code.push(r.code);
     }
-    out.ipCounts = mergeSortedIpCounts(this.ipParts, this.ipLabels);
-    this.ipParts.length = 0;
+    out.ipCounts = this.ips.result();
     out.quarantine.sort((a, b) => a.offset - b.offset);
     return out;
   }

@@ -1,5 +1,5 @@
 /**
- * Merges IP counts that each arrive sorted by key bytes: a k-way merge through a binary heap of
+ * Merges IP counts that each arrive sorted by key bytes: a k-way merge through a loser tree over
  * the inputs' cursors. Every mapper sorts its own range's counts (on its own core), so the
  * reducer does no hashing and no sort: it reads each input once, in order, and writes the merged
  * counts in order. Equal keys from different inputs are summed.

@@ -36,7 +36,11 @@ export class PartialReducer {
   }
 
   add(partial: RangePartial): void {
-    this.merger.add(partial.aggregate, `partial ${partial.index} of run ${partial.runId}`);
+    // The quarantine is numbered from the headers in result(), so the merger does not gather it.
+    this.merger.add(
+      { ...partial.aggregate, quarantine: [] },
+      `partial ${partial.index} of run ${partial.runId}`,
+    );
     this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
   }
 

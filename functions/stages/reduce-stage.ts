@@ -36,7 +36,8 @@ export async function reduceRun({
   const reduceStarted = now();
   const clock = performance.now();
   const plan = await readPlan(work, planKey);
-  // Each partial is merged as it arrives and let go: memory holds the merged table, not them all.
+  // Each partial is folded in as it arrives and let go: memory holds its sort words and counts
+  // (for the k-way merge) and its rows, not its buffers.
   const reducer = new PartialReducer(plan);
   const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
   await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, async (i) => {
