@@ -54,7 +54,9 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 export function readPipelineConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
   const prefix = env[PIPELINE_ENV.outputPrefix] ?? "";
   if (prefix !== "" && !prefix.endsWith("/")) {
-    throw new ConfigError(`OUTPUT_PREFIX must be empty or end with "/", got ${JSON.stringify(prefix)}`);
+    throw new ConfigError(
+      `${PIPELINE_ENV.outputPrefix} must be empty or end with "/", got ${JSON.stringify(prefix)}`,
+    );
   }
   const rawChecks = env[PIPELINE_ENV.checks];
   let checks: unknown;
@@ -62,7 +64,7 @@ export function readPipelineConfig(env: NodeJS.ProcessEnv = process.env): Pipeli
     try {
       checks = JSON.parse(rawChecks);
     } catch {
-      throw new ConfigError(`DEFAULT_CHECKS must be JSON, got ${JSON.stringify(rawChecks)}`);
+      throw new ConfigError(`${PIPELINE_ENV.checks} must be JSON, got ${JSON.stringify(rawChecks)}`);
     }
   }
   return {

@@ -99,7 +99,7 @@ export function parseRangeTask(event: unknown): RangeTask {
 /** The reducer's two events: merge a plan's partials, or find a failed range's error. */
 export function parseReduceEvent(event: unknown): ReduceEvent | RangeFailureEvent {
   const e = recordOf(event);
-  if (event !== null && typeof event === "object" && "rangeFailure" in event) {
+  if ("rangeFailure" in e) {
     const request = recordOf(e.rangeFailure);
     if (typeof request.runId !== "string" || typeof request.resultsPrefix !== "string") {
       reject(REDUCE, event, '"rangeFailure" needs "runId" and "resultsPrefix" (strings)');

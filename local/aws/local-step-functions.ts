@@ -88,6 +88,7 @@ export function adaptForLocalInterpreter(definition: AslDefinition): AslDefiniti
       Resource: reader.Resource,
       Parameters: { ...(reader.Parameters as State), ReaderConfig: reader.ReaderConfig ?? {} },
       ResultPath: resultPath,
+      TimeoutSeconds: UNBOUNDED_TASK_TIMEOUT_SECONDS,
       ...(state.Retry === undefined ? {} : { Retry: state.Retry }),
       ...(state.Catch === undefined ? {} : { Catch: state.Catch }),
     });
