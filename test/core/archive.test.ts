@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   archiveFormatOf,
   chooseCsvMember,
+  DEFAULT_MAX_INFLATED_BYTES,
   gzipMemberName,
   inflatedTooLarge,
   memberKey,
@@ -30,6 +31,12 @@ const refusal = (members: readonly ZipMember[]) => {
   }
   throw new Error("expected a refusal");
 };
+
+describe("limits", () => {
+  it("an archive may inflate to 16 GiB unless configured otherwise (README, Settings)", () => {
+    expect(DEFAULT_MAX_INFLATED_BYTES).toBe(17_179_869_184);
+  });
+});
 
 describe("keys", () => {
   it("an archive is a key ending in .zip or .gz; anything else is read as CSV", () => {
@@ -73,6 +80,11 @@ describe("chooseCsvMember", () => {
     expect(chooseCsvMember("s3://in/a.zip", members, LIMIT)).toBe(csv);
   });
 
+  it("ignores anything under __MACOSX/, and takes a member named from the archive's root", () => {
+    const csv = member("/log.csv");
+    expect(chooseCsvMember("s3://in/a.zip", [member("__MACOSX/log.csv"), csv], LIMIT)).toBe(csv);
+  });
+
   it("takes a member declaring exactly the limit", () => {
     const csv = member("log.csv", { uncompressedSize: LIMIT });
     expect(chooseCsvMember("s3://in/a.zip", [csv], LIMIT)).toBe(csv);
@@ -106,6 +118,16 @@ describe("chooseCsvMember", () => {
       "s3://in/a.zip: member log.csv uses zip compression method 9 (Deflate64); only stored and Deflate are read: re-zip it with Deflate (zip's default) or upload it as .gz",
     );
     expect(refusal([member("log.csv", { compressionMethod: 99 })])).toContain("method 99 (unknown)");
+    for (const [method, name] of [
+      [12, "BZIP2"],
+      [14, "LZMA"],
+      [93, "Zstandard"],
+      [95, "XZ"],
+      [98, "PPMd"],
+    ] as const)
+      expect(refusal([member("log.csv", { compressionMethod: method })])).toContain(
+        `method ${method} (${name});`,
+      );
     expect(refusal([member("log.csv", { uncompressedSize: LIMIT + 1 })])).toBe(
       inflatedTooLarge("s3://in/a.zip: member log.csv", LIMIT).message,
     );
