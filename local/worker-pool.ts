@@ -63,6 +63,9 @@ export function startWorkerPool(
     workers.add(worker);
     let crash: Error | undefined;
     worker.on("message", (m: Reply) => {
+      // A worker past its timeout is being ended: its call fails as timed out when it exits,
+      // and it is not handed to another call meanwhile.
+      if (timedOutAfter.has(worker)) return;
       const p = pending.get(m.id);
       pending.delete(m.id);
       release(worker);
