@@ -37,7 +37,6 @@ interface SortedInput {
 export class SortedIpMerge {
   private readonly inputs: SortedInput[] = [];
   private entries = 0;
-  private largest = 0;
 
   /** Adds one input; throws a ContractError naming `label` if it is not strictly ascending. */
   add(part: IpCounts, label: string): void {
@@ -66,7 +65,6 @@ export class SortedIpMerge {
     }
     this.inputs.push({ words, counts: part.counts, label, longKeys: hasLong ? part : undefined });
     this.entries += n;
-    this.largest = Math.max(this.largest, n);
   }
 
   /**
@@ -112,7 +110,7 @@ export class SortedIpMerge {
     }
     tree[0] = winners[1] ?? 0;
 
-    const out = new MergedCounts(Math.min(this.entries, 2 * this.largest));
+    const out = new MergedCounts(this.entries);
     let l0 = 0;
     let l1 = 0;
     let l2 = 0;
@@ -174,7 +172,12 @@ export class SortedIpMerge {
   }
 }
 
-/** The merge's output, appended in order; its arrays grow by doubling past the first guess. */
+/**
+ * The merge's output, appended in order. Its arrays are sized for every input entry being a
+ * distinct key, the most there can be: large typed arrays are mapped lazily, so only the pages
+ * the merged keys fill are ever touched, and the arrays never grow and copy. (The key bytes can
+ * outgrow 16 per entry only through keys longer than 15 bytes.)
+ */
 class MergedCounts {
   private keys: Uint8Array;
   private view: DataView;
@@ -183,8 +186,8 @@ class MergedCounts {
   private n = 0;
   private bytes = 0;
 
-  constructor(expected: number) {
-    this.ends = new Uint32Array(Math.max(expected, 16));
+  constructor(entries: number) {
+    this.ends = new Uint32Array(Math.max(entries, 16));
     this.counts = new Float64Array(this.ends.length);
     this.keys = new Uint8Array(this.ends.length * 16);
     this.view = new DataView(this.keys.buffer);
@@ -232,14 +235,6 @@ class MergedCounts {
   }
 
   private room(bytes: number): void {
-    if (this.n === this.ends.length) {
-      const ends = new Uint32Array(this.n * 2);
-      ends.set(this.ends);
-      this.ends = ends;
-      const counts = new Float64Array(this.n * 2);
-      counts.set(this.counts);
-      this.counts = counts;
-    }
     if (this.bytes + bytes > this.keys.length) {
       const keys = new Uint8Array(Math.max(this.keys.length * 2, this.bytes + bytes));
       keys.set(this.keys.subarray(0, this.bytes));

@@ -96,7 +96,7 @@ describe("mergeSortedIpCounts", () => {
     );
   });
 
-  it("merges many inputs of many keys (the output grows past its first guess)", () => {
+  it("merges many inputs of many keys", () => {
     const parts: [string, number][][] = [];
     for (let p = 0; p < 40; p++) {
       const keys = Array.from({ length: 2000 }, (_, i) =>
