@@ -69,8 +69,9 @@ export class SortedIpMerge {
 
   /**
    * The counts of every input merged: sorted by key bytes (unsigned, a prefix first), each key
-   * once. A loser tree over the inputs' cursors: each entry taken costs log2(inputs) compares
-   * of the cursors' current words, which sit side by side in one small array.
+   * once; call once, after the last add (the inputs are let go). A loser tree over the inputs'
+   * cursors: each entry taken costs log2(inputs) compares of the cursors' current words, which
+   * sit side by side in one small array.
    */
   result(): IpCounts {
     const { inputs } = this;
@@ -156,6 +157,9 @@ export class SortedIpMerge {
       }
       tree[0] = p;
     }
+    // The inputs are spent: let them go before the caller builds tables from the output.
+    this.inputs.length = 0;
+    this.entries = 0;
     return out.result();
   }
 
