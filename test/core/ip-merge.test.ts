@@ -109,6 +109,83 @@ describe("mergeSortedIpCounts", () => {
     expect(pairsOf(mergeSortedIpCounts(parts.map(ipCountsOf)))).toEqual([...model].sort(hexOrder));
   });
 
+  it("sums a long key found in several inputs once, and orders long keys that share 15 bytes", () => {
+    const stem = "ab".repeat(15);
+    const a = ipCountsOf([
+      [`${stem}00`, 1],
+      [`${stem}01`, 2],
+      [`${stem}0100`, 3],
+    ]);
+    const b = ipCountsOf([
+      ["31", 1],
+      [stem, 4],
+      [`${stem}01`, 5],
+      [`${stem}02`, 6],
+    ]);
+    const c = ipCountsOf([
+      [`${stem}01`, 7],
+      [`${stem}0100`, 8],
+      [`${stem}ff`, 9],
+    ]);
+    expect(pairsOf(mergeSortedIpCounts([a, b, c]))).toEqual([
+      ["31", 1],
+      [stem, 4],
+      [`${stem}00`, 1],
+      [`${stem}01`, 14],
+      [`${stem}0100`, 11],
+      [`${stem}02`, 6],
+      [`${stem}ff`, 9],
+    ]);
+  });
+
+  it("reads keys at the very end of an input's buffer as keys anywhere else", () => {
+    // An input whose buffer ends right after its keys (read a byte at a time) against the same
+    // keys followed by other bytes (read four at a time): equal keys must meet.
+    const tight = ipCountsOf([
+      ["61", 1],
+      ["6100", 2],
+      ["62", 3],
+    ]);
+    const roomy = ipCountsOf([
+      ["61", 10],
+      ["6100", 20],
+      ["62", 30],
+      ["7a".repeat(20), 1],
+    ]);
+    expect(pairsOf(mergeSortedIpCounts([tight, roomy]))).toEqual([
+      ["61", 11],
+      ["6100", 22],
+      ["62", 33],
+      ["7a".repeat(20), 1],
+    ]);
+  });
+
+  it("writes out merged keys longer than the 16 bytes per key it first reserves", () => {
+    const long = (p: number, i: number) =>
+      `${(p * 1000 + i).toString(16).padStart(8, "0")}${"ee".repeat(36)}`;
+    const parts = [0, 1, 2].map((p) =>
+      sortedPart(
+        Array.from({ length: 50 }, (_, i) => Buffer.from(long(p, i), "hex")),
+        () => 1,
+      ),
+    );
+    const merged = mergeSortedIpCounts(parts.map(ipCountsOf));
+    expect(pairsOf(merged)).toEqual(parts.flat().sort(hexOrder));
+    expect(merged.keys.length).toBe(150 * 40);
+  });
+
+  it("names an input by its place when no label is given", () => {
+    const call = () =>
+      mergeSortedIpCounts([
+        ipCountsOf([["30", 1]]),
+        ipCountsOf([
+          ["32", 1],
+          ["31", 1],
+        ]),
+      ]);
+    expect(call).toThrow(/IP counts of input 2 of 2 are not in strictly ascending byte order at entry 1/);
+  });
+
   it("gives empty counts for no inputs or only empty ones", () => {
     expect(pairsOf(mergeSortedIpCounts([]))).toEqual([]);
     expect(pairsOf(mergeSortedIpCounts([ipCountsOf([]), ipCountsOf([])]))).toEqual([]);
@@ -157,10 +234,20 @@ describe("mergeSortedIpCounts", () => {
         ["aa".repeat(20), 1],
       ],
     ],
+    [
+      "long keys differing past byte 15, descending, after a short key",
+      [
+        ["00", 1],
+        ["00".repeat(15) + "02", 1],
+        ["00".repeat(15) + "01", 1],
+      ],
+    ],
   ] as [string, [string, number][]][])("refuses an input out of order: %s", (_, pairs) => {
     const ok = ipCountsOf([["30", 1]]);
     const call = () => mergeSortedIpCounts([ok, ipCountsOf(pairs)], ["partial 0", "partial 7"]);
     expect(call).toThrow(ContractError);
-    expect(call).toThrow(/IP counts of partial 7 are not in strictly ascending byte order at entry 1/);
+    expect(call).toThrow(
+      `IP counts of partial 7 are not in strictly ascending byte order at entry ${pairs.length - 1}:`,
+    );
   });
 });
