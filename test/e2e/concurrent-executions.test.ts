@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
 import { inProcessLambdas } from "../../local/aws/in-process-lambdas";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
-import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
+import type { LambdaInvoker } from "../../local/aws/local-step-functions";
 import { cachedSynthesizedPipeline, type SynthesizedPipeline } from "../../local/aws/synthesized-pipeline";
 import { generateEdgarDay } from "../../local/generate";
+import { executeOnSource } from "../helpers/source-execution";
 
 const TABLES = ["server_errors", "errors_by_hour", "ip_counts", "top_ips"] as const;
 
@@ -36,15 +37,7 @@ describe("two executions of one source at once", () => {
     await s3.client.send(
       new PutObjectCommand({ Bucket: pipeline.buckets.input, Key: key, Body: Buffer.concat(parts) }),
     );
-    const start = (name: string) =>
-      runLocalExecution({
-        definition: pipeline.definition,
-        stateMachineArn: pipeline.stateMachineArn,
-        name,
-        input: { bucket: pipeline.buckets.input, key },
-        invoke,
-        s3: s3.client,
-      });
+    const start = (name: string) => executeOnSource(pipeline, { name, key, invoke, s3: s3.client });
 
     // Act
     const [upload, backfill] = await Promise.all([start("upload-event-run"), start("console-backfill-run")]);

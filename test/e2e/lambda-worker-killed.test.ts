@@ -17,7 +17,7 @@ import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
 import type { CommitRecord, Manifest } from "../../functions/contracts";
 import { startLambdaWorkerPool } from "../../local/aws/lambda-worker-pool";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
-import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-step-functions";
+import type { LambdaInvoker } from "../../local/aws/local-step-functions";
 import { cachedSynthesizedPipeline, type SynthesizedPipeline } from "../../local/aws/synthesized-pipeline";
 import { openDuck, sqlText } from "../helpers/duckdb";
 import { generatedDay } from "../helpers/generated-day";
@@ -26,6 +26,7 @@ import {
   type SeenRequest,
   startRequestHookProxy,
 } from "../helpers/request-hook-proxy";
+import { executeOnSource } from "../helpers/source-execution";
 
 /** The handler call each of the pool's worker threads is running, and every call made. */
 const watched = vi.hoisted(() => ({
@@ -63,31 +64,23 @@ const HUNG_AFTER_MS = 60_000;
 
 type Kill = (worker: import("node:worker_threads").Worker) => void;
 
+/** Has the worker's thread throw outside any handler call: an uncaught exception in the runtime. */
+const crashThread: Kill = (worker) =>
+  worker.postMessage({ id: -1, module: CRASH_MODULE, name: "crashThread", payload: "killed by the test" });
+
 /** How a Lambda container dies. */
 const DEATHS = {
   // An uncaught exception in the runtime: the thread ends with an 'error' event.
   uncaughtException: {
     name: "an uncaught exception",
     poolSize: 2,
-    kill: (worker) =>
-      worker.postMessage({
-        id: -1,
-        module: CRASH_MODULE,
-        name: "crashThread",
-        payload: "killed by the test",
-      }),
+    kill: crashThread,
   },
   // The same in a pool of one: the retry needs the worker that takes the dead one's place.
   uncaughtExceptionInTheOnlyWorker: {
     name: "an uncaught exception in the only worker",
     poolSize: 1,
-    kill: (worker) =>
-      worker.postMessage({
-        id: -1,
-        module: CRASH_MODULE,
-        name: "crashThread",
-        payload: "killed by the test",
-      }),
+    kill: crashThread,
   },
   // The container ended from outside (out of memory, a sandbox reset): the thread just exits.
   terminated: { name: "the worker terminated", poolSize: 2, kill: (worker) => void worker.terminate() },
@@ -183,14 +176,7 @@ describe("a Lambda killed mid-way", () => {
       poolSize,
     );
   const execute = (runId: string, invoke: LambdaInvoker) =>
-    runLocalExecution({
-      definition: pipeline.definition,
-      stateMachineArn: pipeline.stateMachineArn,
-      name: runId,
-      input: { bucket: pipeline.buckets.input, key },
-      invoke,
-      s3: s3.client,
-    });
+    executeOnSource(pipeline, { name: runId, key, invoke, s3: s3.client });
 
   beforeAll(async () => {
     pipeline = cachedSynthesizedPipeline({ rangeBytes: String(RANGE_BYTES) });

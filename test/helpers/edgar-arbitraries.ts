@@ -126,6 +126,12 @@ export type LineSpec =
   | { kind: "required"; reason: CorruptReasonName; row: EdgarRow };
 
 const TEXT_COLUMNS: EdgarColumn[] = ["ip", "accession", "extention", "browser"];
+/** A row missing any of these is corrupt. */
+const REQUIRED_COLUMNS: EdgarColumn[] = ["ip", "date", "time", "code"];
+/** The columns neither text nor required: an integer, or empty. */
+const OPTIONAL_INTEGER_COLUMNS = EDGAR_COLUMNS.filter(
+  (c) => !TEXT_COLUMNS.includes(c) && !REQUIRED_COLUMNS.includes(c),
+);
 const INVALID_UTF8 = [
   [0xff],
   [0x80],
@@ -141,7 +147,7 @@ const plainRow = edgarRowArb(false);
 const requiredDefect = fc.oneof(
   fc.record({
     reason: fc.constant<CorruptReasonName>("missing_required"),
-    field: fc.constantFrom<EdgarColumn>("ip", "date", "time", "code"),
+    field: fc.constantFrom(...REQUIRED_COLUMNS),
     value: fc.constant(""),
   }),
   fc.record({
@@ -363,17 +369,6 @@ export interface ExpectedAggregate {
   minTime: string | null;
   maxTime: string | null;
 }
-
-const OPTIONAL_INTEGER_COLUMNS: EdgarColumn[] = [
-  "zone",
-  "cik",
-  "size",
-  "idx",
-  "norefer",
-  "noagent",
-  "find",
-  "crawler",
-];
 
 /** What a permissive run without sampling must produce, by counting the model's lines. */
 export function expectedAggregate(lines: readonly ModelLine[]): ExpectedAggregate {

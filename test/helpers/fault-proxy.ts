@@ -13,8 +13,9 @@
  * - `delay`: the response held back 1-80 ms (on top of the others, at the same rate).
  * Headers, signatures included, are passed through unchanged.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, request } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { forwardRequest, loopbackUpstream } from "./loopback-upstream";
 
 export const FAULT_KINDS = ["internalError", "slowDown", "resetMidBody", "truncatedBody"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -43,9 +44,7 @@ export interface FaultProxy {
 }
 
 export async function startFaultProxy(target: string, initial: FaultSettings): Promise<FaultProxy> {
-  const upstream = new URL(target);
-  if (upstream.hostname !== "127.0.0.1")
-    throw new Error(`the fault proxy forwards to 127.0.0.1 only, not ${target}`);
+  const upstream = loopbackUpstream(target, "fault proxy");
   let settings = initial;
   let seen = new Map<string, number>();
   let stats = emptyStats();
@@ -119,14 +118,10 @@ export async function startFaultProxy(target: string, initial: FaultSettings): P
     reply: (answer: IncomingMessage, answerBody: Buffer) => void,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
-      const out = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
+      forwardRequest(
+        upstream,
+        req,
+        body,
         (answer) => {
           const parts: Buffer[] = [];
           answer.on("data", (c: Buffer) => parts.push(c));
@@ -136,9 +131,8 @@ export async function startFaultProxy(target: string, initial: FaultSettings): P
           });
           answer.on("error", reject);
         },
+        reject,
       );
-      out.on("error", reject);
-      out.end(body);
     });
   }
 

@@ -4,8 +4,9 @@
  * and forwarded only once the hook's promise settles. A test uses it to know that a Lambda is
  * mid-range (its source read has arrived) and to kill or stall it right there.
  */
-import { createServer, request } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { forwardRequest, loopbackUpstream } from "./loopback-upstream";
 
 export interface SeenRequest {
   readonly method: string;
@@ -27,9 +28,7 @@ export interface RequestHookProxy {
 }
 
 export async function startRequestHookProxy(target: string): Promise<RequestHookProxy> {
-  const upstream = new URL(target);
-  if (upstream.hostname !== "127.0.0.1")
-    throw new Error(`the request hook proxy forwards to 127.0.0.1 only, not ${target}`);
+  const upstream = loopbackUpstream(target, "request hook proxy");
   let hook: RequestHook | undefined;
   const seen: SeenRequest[] = [];
 
@@ -52,21 +51,16 @@ export async function startRequestHookProxy(target: string): Promise<RequestHook
         req.socket.destroy();
         return;
       }
-      const out = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
+      forwardRequest(
+        upstream,
+        req,
+        Buffer.concat(chunks),
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
+        () => req.socket.destroy(),
       );
-      out.on("error", () => req.socket.destroy());
-      out.end(Buffer.concat(chunks));
     });
   });
 
