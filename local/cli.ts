@@ -37,7 +37,7 @@ const GENERATE_USAGE = "usage: edgar-etl generate --bytes N [--seed S (1)] --out
 const DEMO_USAGE = `usage: edgar-etl demo [run options]
   what npm start runs: a cached ~200 MB synthetic day (.cache/), run into ./out (see edgar-etl run --help)`;
 const BENCH_USAGE =
-  "usage: edgar-etl bench [--file f.csv] [--bytes N (5e8)] [--repeats N (3)]   (what npm run bench runs)";
+  "usage: edgar-etl bench [--file f.csv] [--bytes N (1e9)] [--repeats N (3)]   (what npm run bench runs)";
 const REPORT_USAGE = `usage: edgar-etl report <out-dir> [--source <stem>]
   renders _runs/source=<stem>/report.html again from validation.json and quarantine.jsonl
   (every source under <out-dir>, or the one named)`;
