@@ -109,6 +109,32 @@ describe("ByteCounter", () => {
     );
   });
 
+  it("sorts tables of short keys only (the radix path) by unsigned bytes, every byte deciding (property)", () => {
+    // Keys of 1-15 bytes over all byte values: no long key, so the radix sort runs; each byte
+    // position, the first included, must decide the order where the bytes before it tie.
+    const shortKeyArb = fc.uint8Array({ minLength: 1, maxLength: 15 });
+    fc.assert(
+      fc.property(fc.array(shortKeyArb, { minLength: 2, maxLength: 300 }), (keys) => {
+        expect(lines(entriesOf(count(keys)))).toBe(lines(modelOf(keys)));
+      }),
+      { numRuns: 200, seed: 1201 },
+    );
+  });
+
+  it("tells apart long keys that are prefixes of each other or share their first 64 bytes", () => {
+    const stem = "x".repeat(64);
+    const keys = [
+      `${stem}`,
+      `${stem}a`,
+      `${stem}ab`,
+      `${stem}b`,
+      `${stem}a`,
+      stem.slice(0, 16),
+      stem.slice(0, 17),
+    ].map(utf8);
+    expect(lines(entriesOf(count(keys)))).toBe(lines(modelOf(keys)));
+  });
+
   it("orders keys by unsigned bytes, a prefix first, non-ASCII after ASCII", () => {
     const keys = ["b", "a", "ab", "é", "a\u0000", "\u007f", "aaaaaaaaaaaaaaaaaaaa"].map(utf8);
     expect(entriesOf(count(keys)).map(([hex]) => Buffer.from(hex, "hex").toString("utf8"))).toEqual([

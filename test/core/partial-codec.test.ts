@@ -49,7 +49,7 @@ describe("encodePartial / decodePartial", () => {
 
   it("calls a partial cut short at any length an incomplete read, which is retried", async () => {
     const bytes = encodePartial(await somePartial());
-    for (let length = 0; length < bytes.length; length += Math.max(1, Math.floor(length / 7))) {
+    for (let length = 0; length < bytes.length; length++) {
       const cut = bytes.subarray(0, length);
       let error: unknown;
       try {
@@ -63,6 +63,67 @@ describe("encodePartial / decodePartial", () => {
         continue;
       }
       expect(error, `cut to ${length} bytes`).toBeInstanceOf(IncompleteReadError);
+      expect((error as Error).message, `cut to ${length} bytes`).toMatch(
+        /^partial p (has \d+ bytes, less than its prefix: the read was cut short|is truncated: its header needs bytes up to \d+, the read returned \d+|is truncated: section ip\w+ needs bytes up to \d+, the object has \d+: rerun the execution)$/,
+      );
+    }
+  });
+
+  it("keeps counts past 2^32 - 1 exactly, in f64 only when a count needs it", async () => {
+    const partial = await somePartial();
+    const withCounts = (counts: number[]) => ({
+      ...partial,
+      aggregate: {
+        ...partial.aggregate,
+        ipCounts: { ...partial.aggregate.ipCounts, counts: Float64Array.from(counts) },
+      },
+    });
+    const n = partial.aggregate.ipCounts.counts.length;
+    const fits = withCounts(Array.from({ length: n }, () => 0xffff_ffff));
+    const needs64 = withCounts(Array.from({ length: n }, (_, i) => (i === 0 ? 2 ** 40 + 3 : 1)));
+    expect(decodePartial(encodePartial(fits), "p")).toEqual(fits);
+    expect(decodePartial(encodePartial(needs64), "p")).toEqual(needs64);
+    const sizeOf = (p: typeof fits) => encodePartial(p).length;
+    const headerGrowth = 1; // "f64" and "u32" are as long; the numbers in the header differ
+    expect(sizeOf(needs64) - sizeOf(fits)).toBeGreaterThanOrEqual(4 * n - 8 - headerGrowth);
+  });
+
+  it("refuses a damaged header, a foreign format or version inside it, and missing IP sections", async () => {
+    const bytes = Buffer.from(encodePartial(await somePartial()));
+    const headerLength = bytes.readUInt32LE(12);
+    const header = bytes.subarray(16, 16 + headerLength).toString("utf8");
+    const withHeader = (edited: string) => {
+      expect(Buffer.byteLength(edited)).toBe(headerLength);
+      const copy = Buffer.from(bytes);
+      copy.write(edited, 16, "utf8");
+      return copy;
+    };
+    const damaged = withHeader(`#${header.slice(1)}`);
+    expect(() => decodePartial(damaged, "p")).toThrow(ContractError);
+    expect(() => decodePartial(damaged, "p")).toThrow(
+      /^partial p has a damaged header \(.+\): rerun the execution$/,
+    );
+    const otherFormat = withHeader(header.replace('"edgar-etl/partial"', '"edgar-etl/partiaX"'));
+    expect(() => decodePartial(otherFormat, "p")).toThrow(
+      /has format "edgar-etl\/partiaX" version 3; this reducer reads/,
+    );
+    const otherVersion = withHeader(
+      header.replace(`"version":${PARTIAL_VERSION}`, `"version":${PARTIAL_VERSION + 1}`),
+    );
+    expect(() => decodePartial(otherVersion, "p")).toThrow(ContractError);
+    const noKeys = withHeader(header.replace('"ipKeys"', '"ipKeyz"'));
+    expect(() => decodePartial(noKeys, "p")).toThrow(
+      /^partial p lacks its ip sections: rerun the execution$/,
+    );
+  });
+
+  it("reads a partial wherever it lies in memory, misaligned included", async () => {
+    const partial = await somePartial();
+    const bytes = encodePartial(partial);
+    for (const shift of [1, 2, 3, 4, 5, 7]) {
+      const memory = new Uint8Array(bytes.length + shift);
+      memory.set(bytes, shift);
+      expect(decodePartial(memory.subarray(shift), "p"), `at offset ${shift}`).toEqual(partial);
     }
   });
 });
