@@ -121,6 +121,17 @@ describe("ByteCounter", () => {
     );
   });
 
+  it("takes out exactly the keys' bytes, nothing past the last key, with or without long keys", () => {
+    for (const keys of [
+      ["1.2.3.4", "10.0.0.1", "a"],
+      ["1.2.3.4", "x".repeat(40), "a"],
+    ]) {
+      const entries = count(keys.map(utf8)).takeSortedEntries();
+      expect(entries.keys.length).toBe(keys.reduce((n, k) => n + Buffer.byteLength(k), 0));
+      expect(entries.ends.at(-1)).toBe(entries.keys.length);
+    }
+  });
+
   it("tells apart long keys that are prefixes of each other or share their first 64 bytes", () => {
     const stem = "x".repeat(64);
     const keys = [
