@@ -112,7 +112,13 @@ describe("ByteCounter", () => {
   it("sorts tables of short keys only (the radix path) by unsigned bytes, every byte deciding (property)", () => {
     // Keys of 1-15 bytes over all byte values: no long key, so the radix sort runs; each byte
     // position, the first included, must decide the order where the bytes before it tie.
-    const shortKeyArb = fc.uint8Array({ minLength: 1, maxLength: 15 });
+    // Shared stems make the later bytes decide too, not only the first four.
+    const shortKeyArb = fc
+      .tuple(
+        fc.constantFrom("", "1.", "10.0.", "101.81.1", "aaaaaaaaaaaa"),
+        fc.uint8Array({ minLength: 1, maxLength: 15 }),
+      )
+      .map(([stem, tail]) => new Uint8Array([...utf8(stem), ...tail]).subarray(0, 15));
     fc.assert(
       fc.property(fc.array(shortKeyArb, { minLength: 2, maxLength: 300 }), (keys) => {
         expect(lines(entriesOf(count(keys)))).toBe(lines(modelOf(keys)));
