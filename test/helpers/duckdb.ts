@@ -4,8 +4,10 @@
  * fflate, a zip implementation the product does not use.
  */
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { unzipSync } from "fflate";
+import { expect } from "vitest";
 import { EDGAR_COLUMNS } from "./edgar-csv";
 
 export type JsonRow = Record<string, unknown>;
@@ -27,6 +29,24 @@ export async function openDuck(): Promise<Duck> {
       instance.closeSync();
     },
   };
+}
+
+/**
+ * Two Parquet files of one table, `expected` first: the same bytes, and the same rows as DuckDB
+ * reads them, of which there are some.
+ */
+export async function expectSameParquet(
+  duck: Duck,
+  files: readonly [expected: string, actual: string],
+  table: string,
+): Promise<void> {
+  const [expectedBytes, actualBytes] = await Promise.all(files.map((f) => readFile(f)));
+  expect(actualBytes!.equals(expectedBytes!), table).toBe(true);
+  const [expectedRows, actualRows] = await Promise.all(
+    files.map((f) => duck.rows(`select * from read_parquet(${sqlText(f)})`)),
+  );
+  expect(actualRows, table).toEqual(expectedRows);
+  expect(expectedRows!.length, table).toBeGreaterThan(0);
 }
 
 /** A SQL string literal. */
