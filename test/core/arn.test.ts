@@ -1,6 +1,11 @@
 /** Step Functions ARNs: the parts of a state machine's and an execution's, and nothing else. */
 import { describe, expect, it } from "vitest";
-import { formatExecutionArn, isStateMachineArn, parseStatesArn } from "../../functions/core/arn";
+import {
+  formatExecutionArn,
+  isStateMachineArn,
+  parseStatesArn,
+  STATE_MACHINE_ARN_SHAPE,
+} from "../../functions/core/arn";
 import { clip } from "../../functions/core/clip";
 
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:EdgarEtl-pipeline";
@@ -39,6 +44,8 @@ describe("parseStatesArn", () => {
     "arn:aws:states:us-east-1:1234:stateMachine:m",
     "arn:aws:states:::lambda:invoke",
     "arn:aws:s3:::nope",
+    `x${MACHINE}`,
+    `${MACHINE}:`,
     "",
   ])("is undefined for %j", (arn) => {
     expect(parseStatesArn(arn)).toBeUndefined();
@@ -55,6 +62,20 @@ describe("isStateMachineArn / formatExecutionArn", () => {
     expect(parseStatesArn(executionArn)).toMatchObject({ machine: "EdgarEtl-pipeline", execution: "run-1" });
     expect(isStateMachineArn(MACHINE)).toBe(true);
     expect(isStateMachineArn(executionArn)).toBe(false);
+  });
+
+  it("says no, without throwing, for what is not a Step Functions ARN", () => {
+    expect(isStateMachineArn("arn:aws:s3:::nope")).toBe(false);
+    expect(isStateMachineArn("")).toBe(false);
+  });
+
+  it("shows in messages a shape that, filled in, is a state machine's ARN", () => {
+    const filledIn = STATE_MACHINE_ARN_SHAPE.replace("<region>", "eu-west-1")
+      .replace("<account>", "123456789012")
+      .replace("<name>", "EdgarEtl-pipeline");
+
+    expect(parseStatesArn(filledIn)).toMatchObject({ region: "eu-west-1", machine: "EdgarEtl-pipeline" });
+    expect(isStateMachineArn(filledIn)).toBe(true);
   });
 });
 
