@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { fileObjectStore } from "../functions/adapters/file-object-store";
 import type { ByteRange, PlanResult, RangeTask, ReduceResult, RunOptions } from "../functions/contracts";
 import { forEachConcurrently } from "../functions/core/concurrency";
+import { loadRenderer } from "../functions/core/report";
 import type { ValidationReport } from "../functions/core/validation";
 import { mapRange } from "../functions/stages/map-stage";
 import { planRun } from "../functions/stages/plan-stage";
@@ -48,6 +49,8 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
   const workDir = input.workDir ?? (await mkdtemp(join(tmpdir(), "edgar-etl-work-")));
   const work = fileObjectStore(workDir);
   const out = fileObjectStore(input.outDir);
+  // The main thread waits while workers map: it loads the report's chart libraries meanwhile.
+  loadRenderer().catch(() => {});
   try {
     // A .zip or .gz input is inflated to a staged CSV first, by the stage the Inflate Lambda runs.
     const { source, location, archive } = await openLocalInput(input.file, runId, work, workDir);

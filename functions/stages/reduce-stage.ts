@@ -4,6 +4,7 @@ import { type ObjectStore, readDecoded } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
 import { decodePartial } from "../core/partial-codec";
 import { PartialReducer } from "../core/reduce";
+import { loadRenderer } from "../core/report";
 import { TABLE_NAMES } from "../core/tables";
 import type { ValidationReport } from "../core/validation";
 import { commitOutputs, type RunOutputs } from "./commit-outputs";
@@ -35,6 +36,9 @@ export async function reduceRun({
 }: ReduceStageInput): Promise<ReduceOutcome> {
   const reduceStarted = now();
   const clock = performance.now();
+  // The report's chart libraries load (about half a second) while the partials are read and
+  // merged; a failure to load surfaces where the report is rendered.
+  loadRenderer().catch(() => {});
   const plan = await readPlan(work, planKey);
   // Each partial is folded in as it arrives and let go: memory holds its sort words and counts
   // (for the k-way merge) and its rows, not its buffers.
