@@ -7,6 +7,10 @@
  * A longer key lives in a byte arena, its slot holding where. Counts are in a parallel array.
  * No JS string is built: the counts are taken out as bytes (IpCounts), sorted by the keys' bytes,
  * for the range's partial; the reducer merges the sorted partials (ip-merge.ts).
+ *
+ * A counter is reusable: taking the entries empties it but keeps its table and its sort's
+ * arrays for the next range, so a mapper that maps many ranges neither regrows the table nor
+ * touches fresh memory (a first touch costs a page fault) for each.
  */
 import type { IpCounts } from "./aggregate";
 import { fmix32 } from "./hash";
@@ -36,6 +40,12 @@ export class ByteCounter {
   private readonly pending = new Int32Array(PENDING_KEYS * PENDING_INTS);
   private readonly pendingCounts = new Float64Array(PENDING_KEYS);
   private pendingKeys = 0;
+  /** The sort's arrays, kept between takes; each holds room for `sortRoom` keys. */
+  private sortRoom = 0;
+  private sortWords = new Int32Array(0);
+  private sortWordsTo = new Int32Array(0);
+  private sortCounts = new Float64Array(0);
+  private sortCountsTo = new Float64Array(0);
 
   /** `expectedKeys` sizes the table up front, saving the rehashes of growing to it. */
   constructor(expectedKeys = 0) {
@@ -102,7 +112,7 @@ export class ByteCounter {
   /**
    * Takes the counts out, ordered by the keys' bytes (unsigned, a prefix first): UTF-8 byte
    * order, which is code-point order and the order Spark and DuckDB compare strings in. The
-   * counter is empty afterwards: its table is let go before the sort, whose arrays take its place.
+   * counter is empty afterwards and ready to count again; what it returns is the caller's own.
    */
   takeSortedEntries(): IpCounts {
     this.flush();
@@ -111,12 +121,14 @@ export class ByteCounter {
       this.clear();
       return entries;
     }
-    // Inline keys only: copy them out compactly in table order (one pass through the table),
-    // radix-sort the copies, and write the keys out from the sorted copies, in memory order.
+    // Inline keys only: copy them out compactly in table order (one pass through the table,
+    // emptying each slot it reads), radix-sort the copies, and write the keys out from the
+    // sorted copies, in memory order.
     const n = this.keys;
+    this.roomToSort(n);
     const slots = this.slots;
-    const words = new Int32Array(n * SLOT_WORDS);
-    const tableCounts = new Float64Array(n);
+    const words = this.sortWords;
+    const tableCounts = this.sortCounts;
     let bytes = 0;
     for (let slot = 0, k = 0; k < n; slot++) {
       const s = slot * SLOT_WORDS;
@@ -128,10 +140,17 @@ export class ByteCounter {
       words[k * 4 + 3] = w3;
       tableCounts[k] = this.counts[slot]!;
       bytes += (w3 >>> TAG_SHIFT) - 1;
+      slots[s + 3] = 0; // the tag alone marks a slot taken: a claim writes every word
       k++;
     }
-    this.clear(); // the sort's arrays take the table's place in memory
-    const { sorted, sortedCounts } = sortInlineKeys(words, tableCounts, n);
+    this.keys = 0;
+    const { sorted, sortedCounts } = sortInlineKeys(
+      words,
+      this.sortWordsTo,
+      tableCounts,
+      this.sortCountsTo,
+      n,
+    );
     // Each key is written as its slot's 16 bytes, the next key overwriting what lies past its
     // end; the slack at the end takes the last key's padding.
     const padded = new Uint8Array(bytes + SLOT_WORDS * 4);
@@ -146,14 +165,24 @@ export class ByteCounter {
       at += (w3 >>> TAG_SHIFT) - 1;
       ends[i] = at;
     }
-    return { keys: padded.subarray(0, bytes), ends, counts: sortedCounts };
+    return { keys: padded.subarray(0, bytes), ends, counts: sortedCounts.slice(0, n) };
   }
 
-  /** Empties the counter, letting its table go. */
+  /** Sort arrays with room for n keys; they grow by doubling, and never shrink. */
+  private roomToSort(n: number): void {
+    if (n <= this.sortRoom) return;
+    let room = Math.max(this.sortRoom, 1024);
+    while (room < n) room *= 2;
+    this.sortRoom = room;
+    this.sortWords = new Int32Array(room * SLOT_WORDS);
+    this.sortWordsTo = new Int32Array(room * SLOT_WORDS);
+    this.sortCounts = new Float64Array(room);
+    this.sortCountsTo = new Float64Array(room);
+  }
+
+  /** Empties the counter, keeping its table at its size (long keys only: it is zeroed whole). */
   private clear(): void {
-    this.slots = new Int32Array(INITIAL_SLOTS * SLOT_WORDS);
-    this.counts = new Float64Array(INITIAL_SLOTS);
-    this.mask = INITIAL_SLOTS - 1;
+    this.slots.fill(0);
     this.keys = 0;
     this.arena = new Uint8Array(0);
     this.arenaUsed = 0;
@@ -306,17 +335,20 @@ export class ByteCounter {
  * its extensions by NUL bytes (zero padding alone would tie them). Byte-wide digits keep the 256
  * write positions of a pass in cache. The words move with their keys, so every pass reads
  * memory in order, and so do their counts; passes where every key has the same digit are
- * skipped. Returns the sorted words and counts.
+ * skipped. The spare arrays (room for n keys each) take the passes' writes. Returns the sorted
+ * words and counts: either the inputs or the spares.
  */
 function sortInlineKeys(
   words: Int32Array,
+  wordsSpare: Int32Array,
   counts: Float64Array,
+  countsSpare: Float64Array,
   n: number,
 ): { sorted: Int32Array; sortedCounts: Float64Array } {
   let wordsFrom: Int32Array = words;
-  let wordsTo: Int32Array = new Int32Array(n * SLOT_WORDS);
+  let wordsTo: Int32Array = wordsSpare;
   let countsFrom: Float64Array = counts;
-  let countsTo: Float64Array = new Float64Array(n);
+  let countsTo: Float64Array = countsSpare;
   const bucketStart = new Int32Array(256);
   for (let digit = INLINE_BYTES; digit >= 0; digit--) {
     bucketStart.fill(0);

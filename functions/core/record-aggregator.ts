@@ -29,6 +29,8 @@ export interface RecordAggregatorOptions {
   readonly quarantineLimit: number;
   /** A guess at the distinct IPs to come, to size the IP table up front. */
   readonly expectedIps?: number;
+  /** An empty IP counter to count into instead of a new one (one kept from an earlier range). */
+  readonly ipCounter?: ByteCounter;
 }
 
 const OPTIONAL_INTEGER_COLUMNS = Int32Array.from(
@@ -73,7 +75,7 @@ export class RecordAggregator {
     });
     this.optionalIntegerAt = OPTIONAL_INTEGER_COLUMNS.map((c) => this.pos[c]!);
     this.sampler = makeSampler(options.sample);
-    this.ips = new ByteCounter(options.expectedIps ?? 0);
+    this.ips = options.ipCounter ?? new ByteCounter(options.expectedIps ?? 0);
   }
 
   /**

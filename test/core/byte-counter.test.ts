@@ -42,8 +42,7 @@ const counted = (counter: ByteCounter) =>
   lines(entriesOf(counter).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** Adds every key, each at a different offset inside a larger buffer (start/end are honoured). */
-function count(keys: readonly Uint8Array[], pad = 3): ByteCounter {
-  const counter = new ByteCounter();
+function count(keys: readonly Uint8Array[], pad = 3, counter = new ByteCounter()): ByteCounter {
   for (const k of keys) {
     const buffer = new Uint8Array(k.length + 2 * pad).fill(0x2c);
     buffer.set(k, pad);
@@ -179,6 +178,42 @@ describe("ByteCounter", () => {
     const counter = count([utf8("1.2.3.4"), utf8("a-key-longer-than-fifteen-bytes")]);
     expect(entriesOf(counter)).toHaveLength(2);
     expect(entriesOf(counter)).toEqual([]);
+  });
+
+  it("counts afresh after its entries are taken, round after round, with what it returned intact (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 400 }), {
+          minLength: 2,
+          maxLength: 5,
+        }),
+        fc.integer({ min: 0, max: 3000 }),
+        (rounds, spread) => {
+          // One counter for every round, as a mapper keeps it from range to range; `spread` more
+          // distinct keys in some rounds make the table and the sort's arrays grow between takes.
+          const counter = new ByteCounter();
+          const taken: { keys: Uint8Array[]; entries: ReturnType<ByteCounter["takeSortedEntries"]> }[] = [];
+          for (const [r, round] of rounds.entries()) {
+            const distinct =
+              r % 2 === 0
+                ? round
+                : [...round, ...Array.from({ length: spread }, (_, i) => utf8(`${r}.${i}`))];
+            // Each key r + 1 times: a round's counts differ from every other round's.
+            const keys = Array.from({ length: r + 1 }, () => distinct).flat();
+            count(keys, 3, counter);
+            taken.push({ keys, entries: counter.takeSortedEntries() });
+          }
+          for (const { keys, entries } of taken) {
+            const got = Array.from(entries.ends, (end, i) => {
+              const key = entries.keys.subarray(i === 0 ? 0 : entries.ends[i - 1], end);
+              return `${Buffer.from(key).toString("hex")} ${entries.counts[i]}`;
+            });
+            expect(got.join("\n")).toBe(lines(modelOf(keys)));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it("equals a plain Map for any keys of 1 to 100 bytes (property)", () => {
