@@ -80,6 +80,16 @@ describe("parseInflateEvent", () => {
     );
     expect(message).toContain("; got null;");
   });
+
+  it("rejects no event at all, saying so", () => {
+    const message = expectRejection(
+      () => parseInflateEvent(undefined),
+      ConfigError,
+      "inflate input",
+      '"runId" must be a non-empty string',
+    );
+    expect(message).toContain("; got undefined;");
+  });
 });
 
 describe("parsePlanEvent", () => {
@@ -88,6 +98,14 @@ describe("parsePlanEvent", () => {
   it("passes a good event through, run settings and archive included", () => {
     const event = { runId: "r1", bucket: "work", key: "runs/r1/staged.csv", rangeBytes: 1024, archive };
     expect(parsePlanEvent(event)).toBe(event);
+  });
+
+  it("passes a plain object's event (no archive) and a gzip member's event through", () => {
+    const plain = { runId: "r1", bucket: "input", key: "incoming/a.csv" };
+    const gzip = { ...plain, key: "runs/r1/staged.csv", archive: { ...archive, format: "gzip" } };
+
+    expect(parsePlanEvent(plain)).toBe(plain);
+    expect(parsePlanEvent(gzip)).toBe(gzip);
   });
 
   it("names a missing field", () => {
@@ -162,8 +180,17 @@ describe("parseReduceEvent", () => {
   });
 
   it.each([
+    ["a string", "runs/r1/plan.json"],
+    ["a number", 7],
+    ["no event", undefined],
+  ])("rejects %s in place of an event object", (_, event) => {
+    expectRejection(() => parseReduceEvent(event), ConfigError, "reduce input", '"planKey" must be a string');
+  });
+
+  it.each([
     ["null", null],
     ["no resultsPrefix", { runId: "r1" }],
+    ["no runId", { resultsPrefix: "runs/r1/map-run" }],
   ])("rejects a rangeFailure request with %s", (_, request) => {
     expectRejection(
       () => parseReduceEvent({ rangeFailure: request }),
@@ -184,6 +211,20 @@ describe("parseObjectCreatedEvent", () => {
     });
   });
 
+  it("leaves out a sequencer that is not a string", () => {
+    const event = objectCreatedEvent("incoming/a.csv", "e1");
+    const withNumber = {
+      ...event,
+      detail: { ...event.detail, object: { ...event.detail.object, sequencer: 7 } },
+    };
+
+    expect(parseObjectCreatedEvent(withNumber)).toEqual({
+      bucket: "logs",
+      key: "incoming/a.csv",
+      etag: "e1",
+    });
+  });
+
   it.each([
     [
       "an S3 notification record",
@@ -199,6 +240,11 @@ describe("parseObjectCreatedEvent", () => {
       "an event without an ETag",
       '"detail.object.etag" must be a non-empty string',
       { ...objectCreatedEvent("a.csv"), detail: { bucket: { name: "b" }, object: { key: "a.csv" } } },
+    ],
+    [
+      "an event without a key",
+      '"detail.object.key" must be a non-empty string',
+      { ...objectCreatedEvent("a.csv"), detail: { bucket: { name: "b" }, object: { etag: "e" } } },
     ],
     [
       "an empty bucket name",

@@ -61,4 +61,9 @@ describe("normalizeEtag", () => {
   it("strips quotes and lower-cases, keeping a multipart suffix", () => {
     expect(normalizeEtag('"ABC123-4"')).toBe("abc123-4");
   });
+
+  it("drops the weak prefix, so a weak and a strong form of one ETag are equal", () => {
+    expect(normalizeEtag('W/"0CC175B9"')).toBe("0cc175b9");
+    expect(normalizeEtag('W/"0CC175B9"')).toBe(normalizeEtag("0cc175b9"));
+  });
 });
