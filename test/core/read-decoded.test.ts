@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { ContractError, IncompleteReadError } from "../../functions/core/errors";
-import { getJson, type ObjectStore, READ_ATTEMPTS, readDecoded } from "../../functions/core/object-store";
+import {
+  getJson,
+  type ObjectStore,
+  putJson,
+  READ_ATTEMPTS,
+  readDecoded,
+} from "../../functions/core/object-store";
+import { memoryObjectStore } from "../helpers/memory-object-store";
 
 /** A store whose get answers from `answers` in turn (a value, or an error to throw). */
 function storeAnswering(answers: (string | Error)[]): ObjectStore & { gets: number } {
@@ -44,5 +51,18 @@ describe("readDecoded", () => {
     };
     await expect(readDecoded(store, "k", decode)).rejects.toThrow(ContractError);
     expect(store.gets).toBe(1);
+  });
+});
+
+describe("putJson / getJson", () => {
+  it("writes a work document as JSON, typed application/json, that getJson reads back", async () => {
+    const store = memoryObjectStore();
+    const doc = { version: 1, runId: "r1", ranges: [{ start: 0, end: 10 }] };
+
+    await putJson(store, "runs/r1/plan.json", doc);
+
+    expect(store.types.get("runs/r1/plan.json")).toBe("application/json");
+    expect(JSON.parse(Buffer.from(store.objects.get("runs/r1/plan.json")!).toString("utf8"))).toEqual(doc);
+    expect(await getJson(store, "runs/r1/plan.json")).toEqual(doc);
   });
 });
