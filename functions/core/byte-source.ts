@@ -12,6 +12,14 @@ export interface ByteSource {
    * early (break out of `for await`); the source must then release its connection or file.
    */
   stream(start: number, end?: number): AsyncIterable<Uint8Array>;
+  /**
+   * Optional: stream(), but every chunk is a view of memory the source reads into again for a
+   * later chunk, so a chunk is valid only until the next is asked for. For a consumer that
+   * is done with each chunk before the next (the range scanner): a source that reads into
+   * memory it holds (a file) then skips a fresh allocation, and its first-touch page faults,
+   * per chunk.
+   */
+  streamReused?(start: number, end?: number): AsyncIterable<Uint8Array>;
 }
 
 /** A ByteSource over bytes already in memory; for tests and small inputs. */

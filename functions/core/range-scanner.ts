@@ -131,6 +131,9 @@ async function* rangeAndBeyond(
   aheadUntil: number,
 ): AsyncGenerator<Uint8Array> {
   const until = Math.min(source.size, aheadUntil);
-  yield* source.stream(from, until);
-  if (until < source.size) yield* source.stream(until, source.size);
+  // The scanner is done with each chunk before it asks for the next: a reused buffer will do.
+  const stream = (start: number, end: number) =>
+    source.streamReused === undefined ? source.stream(start, end) : source.streamReused(start, end);
+  yield* stream(from, until);
+  if (until < source.size) yield* stream(until, source.size);
 }

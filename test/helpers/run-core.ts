@@ -10,7 +10,7 @@ import {
   type RunOptions,
 } from "../../functions/contracts";
 import type { Aggregate } from "../../functions/core/aggregate";
-import { memoryByteSource } from "../../functions/core/byte-source";
+import { type ByteSource, memoryByteSource } from "../../functions/core/byte-source";
 import type { CoverageProof } from "../../functions/core/coverage";
 import { readHeader } from "../../functions/core/header";
 import type { RangePartial } from "../../functions/core/partial";
@@ -27,6 +27,8 @@ export interface CoreRunInput {
   readonly chunkBytes?: number;
   readonly options?: Partial<Omit<RunOptions, "rangeBytes">>;
   readonly name?: string;
+  /** Where the ranges read `bytes` from instead of memory (e.g. the same bytes in a file). */
+  readonly source?: ByteSource;
 }
 
 export interface CoreRun {
@@ -44,7 +46,7 @@ export function makePlan(header: HeaderLayout, size: number, options: RunOptions
 
 export async function runCore(input: CoreRunInput): Promise<CoreRun> {
   const { bytes, chunkBytes = 1 << 20, name = "memory.csv" } = input;
-  const source = memoryByteSource(bytes, name, chunkBytes);
+  const source = input.source ?? memoryByteSource(bytes, name, chunkBytes);
   const options: RunOptions = {
     ...DEFAULT_RUN_OPTIONS,
     ...input.options,
