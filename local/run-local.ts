@@ -9,12 +9,11 @@ import { basename, join } from "node:path";
 import { fileObjectStore } from "../functions/adapters/file-object-store";
 import type { ByteRange, PlanResult, RangeTask, ReduceResult, RunOptions } from "../functions/contracts";
 import { forEachConcurrently } from "../functions/core/concurrency";
-import { loadRenderer } from "../functions/core/report";
 import type { ValidationReport } from "../functions/core/validation";
 import { mapRange } from "../functions/stages/map-stage";
 import { planRun } from "../functions/stages/plan-stage";
 import { readPlan } from "../functions/stages/read-plan";
-import { reduceRun } from "../functions/stages/reduce-stage";
+import { startReduce } from "../functions/stages/reduce-stage";
 import { openLocalInput } from "./local-input";
 import { MAP_ON_FILES_MODULE, type MapOnFilesTask } from "./map-on-files";
 import type { RunProgress } from "./progress";
@@ -49,8 +48,6 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
   const workDir = input.workDir ?? (await mkdtemp(join(tmpdir(), "edgar-etl-work-")));
   const work = fileObjectStore(workDir);
   const out = fileObjectStore(input.outDir);
-  // The main thread waits while workers map: it loads the report's chart libraries meanwhile.
-  loadRenderer().catch(() => {});
   try {
     // A .zip or .gz input is inflated to a staged CSV first, by the stage the Inflate Lambda runs.
     const { source, location, archive } = await openLocalInput(input.file, runId, work, workDir);
@@ -64,11 +61,21 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
     });
     const tasks = JSON.parse(Buffer.from(await work.get(plan.tasksKey)).toString("utf8")) as RangeTask[];
     const { ranges } = await readPlan(work, plan.planKey);
+    // The main thread waits while workers map: it reads and folds in each partial as its range
+    // finishes (and loads the report's chart libraries), so little is left once the last is done.
+    const reduce = await startReduce({ planKey: plan.planKey, work, out });
     // Map workers open what was planned: for an archive, the staged CSV.
-    await mapAll({ ...input, file: location.key }, tasks, ranges, workDir, async (task) => {
-      await mapRange({ task, work, openSource: async () => source });
-    });
-    const { result, validation } = await reduceRun({ planKey: plan.planKey, work, out });
+    await mapAll(
+      { ...input, file: location.key },
+      tasks,
+      ranges,
+      workDir,
+      async (task) => {
+        await mapRange({ task, work, openSource: async () => source });
+      },
+      (task) => reduce.take(task.index),
+    );
+    const { result, validation } = await reduce.finish();
     return { plan, result, validation, seconds: (performance.now() - started) / 1000 };
   } finally {
     if (input.workDir === undefined) await rm(workDir, { recursive: true, force: true });
@@ -85,12 +92,14 @@ async function mapAll(
   ranges: readonly ByteRange[],
   workDir: string,
   mapHere: (task: RangeTask) => Promise<void>,
+  mapped: (task: RangeTask) => void,
 ): Promise<void> {
   const bytesOf = (task: RangeTask) => ranges[task.index]!.end - ranges[task.index]!.start;
   const bytesTotal = tasks.reduce((sum, t) => sum + bytesOf(t), 0);
   let rangesDone = 0;
   let bytesDone = 0;
   const done = (task: RangeTask) => {
+    mapped(task);
     rangesDone++;
     bytesDone += bytesOf(task);
     input.onProgress?.({ rangesDone, rangesTotal: tasks.length, bytesDone, bytesTotal });

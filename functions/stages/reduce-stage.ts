@@ -27,15 +27,29 @@ export interface ReduceOutcome {
 /** How many partials are fetched at once. */
 const FETCH_CONCURRENCY = 16;
 
+/**
+ * A reduce under way: partials are read and folded in as their ranges finish (take), then
+ * finish() reads whatever was not taken, proves coverage, merges, builds the tables and commits
+ * the outputs. A reducer that starts after the map (the Lambda) takes nothing early; the local
+ * engine takes each partial while the other ranges are still being mapped.
+ */
+export interface ReduceInProgress {
+  /** Reads and folds in range `index`'s partial, once; a failure surfaces from finish(). */
+  take(index: number): void;
+  finish(): Promise<ReduceOutcome>;
+}
+
 /** Reads every partial, proves coverage, merges, builds the tables and commits the outputs. */
-export async function reduceRun({
+export async function reduceRun(input: ReduceStageInput): Promise<ReduceOutcome> {
+  return (await startReduce(input)).finish();
+}
+
+export async function startReduce({
   planKey,
   work,
   out,
   now = () => new Date(),
-}: ReduceStageInput): Promise<ReduceOutcome> {
-  const reduceStarted = now();
-  const clock = performance.now();
+}: ReduceStageInput): Promise<ReduceInProgress> {
   // The report's chart libraries load (about half a second) while the partials are read and
   // merged; a failure to load surfaces where the report is rendered.
   loadRenderer().catch(() => {});
@@ -44,41 +58,65 @@ export async function reduceRun({
   // (for the k-way merge) and its rows, not its buffers.
   const reducer = new PartialReducer(plan);
   const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
-  await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, async (i) => {
-    const key = workKeys.partial(plan.runId, i);
-    const partial = await readDecoded(work, key, (bytes) => decodePartial(bytes, `${work.name}/${key}`));
-    rangeSeconds[i] = partial.seconds;
-    reducer.add(partial);
-  });
-  const reduced = reducer.result();
-  const { merged, tables } = reduced;
-  const encoded = {} as RunOutputs["tables"];
-  for (const name of TABLE_NAMES) {
-    encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rowCount };
-  }
-  // Run facts for the report: the map stage as the time from planning to this reduce.
-  const validation: ValidationReport = {
-    ...reduced.validation,
-    run: {
-      rangeBytes: plan.options.rangeBytes,
-      stageSeconds: {
-        map: Math.max(0, (reduceStarted.getTime() - Date.parse(plan.plannedAt)) / 1000),
-        reduce: (performance.now() - clock) / 1000,
-      },
-      ...(rangeSeconds.every((s) => s !== undefined) ? { rangeSeconds: rangeSeconds as number[] } : {}),
+  const taken = new Map<number, Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const take = (i: number): Promise<void> => {
+    let reading = taken.get(i);
+    if (reading === undefined) {
+      const key = workKeys.partial(plan.runId, i);
+      reading = readDecoded(work, key, (bytes) => decodePartial(bytes, `${work.name}/${key}`)).then(
+        (partial) => {
+          rangeSeconds[i] = partial.seconds;
+          reducer.add(partial);
+        },
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      );
+      taken.set(i, reading);
+    }
+    return reading;
+  };
+  return {
+    take(index) {
+      void take(index);
+    },
+    async finish() {
+      const reduceStarted = now();
+      const clock = performance.now();
+      await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, take);
+      if (failure !== undefined) throw failure.error;
+      const reduced = reducer.result();
+      const { merged, tables } = reduced;
+      const encoded = {} as RunOutputs["tables"];
+      for (const name of TABLE_NAMES) {
+        encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rowCount };
+      }
+      // Run facts for the report: the map stage as the time from planning to this reduce.
+      const validation: ValidationReport = {
+        ...reduced.validation,
+        run: {
+          rangeBytes: plan.options.rangeBytes,
+          stageSeconds: {
+            map: Math.max(0, (reduceStarted.getTime() - Date.parse(plan.plannedAt)) / 1000),
+            reduce: (performance.now() - clock) / 1000,
+          },
+          ...(rangeSeconds.every((s) => s !== undefined) ? { rangeSeconds: rangeSeconds as number[] } : {}),
+        },
+      };
+      const manifestKey = await commitOutputs(
+        out,
+        { plan, tables: encoded, quarantine: merged.quarantine, validation },
+        now,
+      );
+      const result: ReduceResult = {
+        runId: plan.runId,
+        status: validation.status,
+        manifestKey,
+        rows: validation.rows,
+        failedChecks: validation.checks.filter((c) => c.status === "fail").map((c) => c.name),
+      };
+      return { result, validation };
     },
   };
-  const manifestKey = await commitOutputs(
-    out,
-    { plan, tables: encoded, quarantine: merged.quarantine, validation },
-    now,
-  );
-  const result: ReduceResult = {
-    runId: plan.runId,
-    status: validation.status,
-    manifestKey,
-    rows: validation.rows,
-    failedChecks: validation.checks.filter((c) => c.status === "fail").map((c) => c.name),
-  };
-  return { result, validation };
 }

@@ -1,0 +1,85 @@
+/**
+ * startReduce: partials taken early (as the local engine takes each range's as it finishes)
+ * give the same outputs as a reduce that reads them all at the end, a range taken twice counts
+ * once, and a partial that cannot be read fails finish() with its own error.
+ */
+import { describe, expect, it } from "vitest";
+import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { memoryByteSource } from "../../functions/core/byte-source";
+import { encodePartial } from "../../functions/core/partial-codec";
+import { processRange } from "../../functions/core/process-range";
+import { TABLE_NAMES } from "../../functions/core/tables";
+import { workKeys } from "../../functions/stages/layout";
+import { planRun } from "../../functions/stages/plan-stage";
+import { readPlan } from "../../functions/stages/read-plan";
+import { reduceRun, startReduce } from "../../functions/stages/reduce-stage";
+import { csvLine, EDGAR_HEADER, edgarRow, utf8 } from "../helpers/edgar-csv";
+import { memoryObjectStore } from "../helpers/memory-object-store";
+
+const NOW = () => new Date("2024-06-01T00:00:00.000Z");
+
+/** A small day planned into several ranges, every range's partial in the work store. */
+async function mappedDay() {
+  const lines = [EDGAR_HEADER];
+  for (let i = 0; i < 300; i++) {
+    lines.push(
+      csvLine(
+        edgarRow({
+          ip: `10.0.${i % 17}.x`,
+          code: i % 9 === 0 ? "503.0" : "200.0",
+          time: `${String(i % 24).padStart(2, "0")}:00:00`,
+        }),
+      ),
+    );
+  }
+  const source = memoryByteSource(utf8(`${lines.join("\n")}\n`), "day.csv");
+  const work = memoryObjectStore("work");
+  const planned = await planRun({
+    runId: "r1",
+    source,
+    location: { key: "day.csv" },
+    options: { ...DEFAULT_RUN_OPTIONS, rangeBytes: 2000 },
+    work,
+    now: NOW(),
+  });
+  const plan = await readPlan(work, planned.planKey);
+  for (let i = 0; i < plan.ranges.length; i++) {
+    await work.put(workKeys.partial("r1", i), encodePartial(await processRange(source, plan, i)));
+  }
+  return { work, planKey: planned.planKey, ranges: plan.ranges.length };
+}
+
+const tablesOf = (out: ReturnType<typeof memoryObjectStore>) =>
+  [...out.objects].filter(
+    ([k]) => k.endsWith(".parquet") && TABLE_NAMES.some((t) => k.includes(`/${t}.parquet`)),
+  );
+
+describe("startReduce", () => {
+  it("gives a reduce that read every partial at the end its outputs, whatever was taken early or twice", async () => {
+    const { work, planKey, ranges } = await mappedDay();
+    expect(ranges).toBeGreaterThan(4);
+    const atEnd = memoryObjectStore("out-a");
+    const whole = await reduceRun({ planKey, work, out: atEnd, now: NOW });
+
+    const early = memoryObjectStore("out-b");
+    const reduce = await startReduce({ planKey, work, out: early, now: NOW });
+    for (const i of [3, 0, 3, 1, 0]) reduce.take(i);
+    const taken = await reduce.finish();
+
+    expect(taken.validation.rows).toEqual(whole.validation.rows);
+    expect(taken.validation.rows.read).toBe(300);
+    expect(taken.result.status).toBe(whole.result.status);
+    expect(tablesOf(early).map(([k, v]) => [k, Buffer.from(v).toString("hex")])).toEqual(
+      tablesOf(atEnd).map(([k, v]) => [k, Buffer.from(v).toString("hex")]),
+    );
+  });
+
+  it("fails finish() with the error of a partial taken early that could not be read", async () => {
+    const { work, planKey } = await mappedDay();
+    const key = workKeys.partial("r1", 2);
+    work.objects.set(key, work.objects.get(key)!.subarray(0, 10));
+    const reduce = await startReduce({ planKey, work, out: memoryObjectStore("out"), now: NOW });
+    reduce.take(2);
+    await expect(reduce.finish()).rejects.toThrow(/work\/runs\/r1\/partials\/range-00002/);
+  });
+});
