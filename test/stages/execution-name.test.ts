@@ -63,6 +63,12 @@ describe("executionName", () => {
     expect(name).toMatch(/^logs_for_2017_copy-[0-9a-f]{20}$/);
   });
 
+  it("trims every separator off both ends of the readable part", () => {
+    const name = executionName({ bucket: "logs", key: "incoming/--(log 2017)--.csv", etag: "e" });
+
+    expect(name).toMatch(/^log_2017-[0-9a-f]{20}$/);
+  });
+
   it("is only the hash when the key has no readable characters", () => {
     expect(executionName({ bucket: "logs", key: "incoming/ü.csv", etag: "e" })).toMatch(/^[0-9a-f]{20}$/);
   });
