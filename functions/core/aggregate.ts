@@ -148,8 +148,6 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
   return merger.result();
 }
 
-type ErrorRow = { offset: number; date: string; time: string; extention: string | null; code: number };
-
 /**
  * mergeAggregates one part at a time: counts and rows are folded in as each part is added, and
  * its sorted IP counts are taken into the k-way merge as sort words and counts (its key bytes
@@ -158,13 +156,14 @@ type ErrorRow = { offset: number; date: string; time: string; extention: string 
 export class AggregateMerger {
   private readonly out = emptyAggregate();
   private readonly ips = new SortedIpMerge();
-  private readonly errorRows: ErrorRow[] = [];
+  /** Each part's server-error rows (columns, in file order), as added. */
+  private readonly errorParts: ServerErrorColumns[] = [];
   private parts = 0;
 
   /** `label` names the part in an error, e.g. "partial 3 of run r". */
   add(p: Aggregate, label = `part ${this.parts + 1}`): void {
     this.parts++;
-    const { out, errorRows } = this;
+    const { out } = this;
     for (const k of Object.keys(out.rows) as (keyof RowCounts)[]) out.rows[k] += p.rows[k];
     for (const [reason, n] of Object.entries(p.corruptByReason) as [CorruptReason, number][]) {
       out.corruptByReason[reason] = (out.corruptByReason[reason] ?? 0) + n;
@@ -178,16 +177,7 @@ export class AggregateMerger {
     out.minTime = minOf(out.minTime, p.minTime);
     out.maxTime = maxOf(out.maxTime, p.maxTime);
     for (let h = 0; h < 24; h++) out.errorsByHour[h]! += p.errorsByHour[h] ?? 0;
-    const se = p.serverErrors;
-    for (let i = 0; i < se.offset.length; i++) {
-      errorRows.push({
-        offset: se.offset[i]!,
-        date: se.date[i]!,
-        time: se.time[i]!,
-        extention: se.extention[i] ?? null,
-        code: se.code[i]!,
-      });
-    }
+    if (p.serverErrors.offset.length > 0) this.errorParts.push(p.serverErrors);
     this.ips.add(p.ipCounts, label);
     out.quarantine.push(...p.quarantine);
     out.quarantineOverflow += p.quarantineOverflow;
@@ -195,17 +185,42 @@ export class AggregateMerger {
 
   /** The merged aggregate; call once, after the last add. */
   result(): Aggregate {
-    const { out, errorRows } = this;
-    errorRows.sort((a, b) => a.offset - b.offset);
-    for (const r of errorRows) {
-      out.serverErrors.offset.push(r.offset);
-      out.serverErrors.date.push(r.date);
-      out.serverErrors.time.push(r.time);
-      out.serverErrors.extention.push(r.extention);
-      out.serverErrors.code.push(r.code);
-    }
+    const { out } = this;
+    out.serverErrors = inFileOrder(this.errorParts);
     out.ipCounts = this.ips.result();
     out.quarantine.sort((a, b) => a.offset - b.offset);
     return out;
   }
+}
+
+/**
+ * The parts' server-error rows as one set of columns ordered by offset. Parts of distinct
+ * ranges hold disjoint runs of offsets, so ordering the parts by their first offset and
+ * concatenating them is the whole sort; rows of parts that interleave (merged aggregates of
+ * ranges that were not adjacent) are sorted row by row.
+ */
+function inFileOrder(parts: ServerErrorColumns[]): ServerErrorColumns {
+  const ordered = [...parts].sort((a, b) => a.offset[0]! - b.offset[0]!);
+  const rows: ServerErrorColumns = { offset: [], date: [], time: [], extention: [], code: [] };
+  let sorted = true;
+  for (const part of ordered) {
+    for (let i = 0; i < part.offset.length; i++) {
+      const offset = part.offset[i]!;
+      if (rows.offset.length > 0 && offset <= rows.offset[rows.offset.length - 1]!) sorted = false;
+      rows.offset.push(offset);
+      rows.date.push(part.date[i]!);
+      rows.time.push(part.time[i]!);
+      rows.extention.push(part.extention[i] ?? null);
+      rows.code.push(part.code[i]!);
+    }
+  }
+  if (sorted) return rows;
+  const order = Array.from(rows.offset, (_, i) => i).sort((a, b) => rows.offset[a]! - rows.offset[b]!);
+  return {
+    offset: order.map((i) => rows.offset[i]!),
+    date: order.map((i) => rows.date[i]!),
+    time: order.map((i) => rows.time[i]!),
+    extention: order.map((i) => rows.extention[i]!),
+    code: order.map((i) => rows.code[i]!),
+  };
 }

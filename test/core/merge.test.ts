@@ -54,7 +54,7 @@ describe("mergeAggregates", () => {
     );
   });
 
-  it("is associative: merging merged groups, in any tree shape, equals merging all at once", async () => {
+  it("is associative: merging merged groups, in any tree shape or interleaved, equals merging all at once", async () => {
     await fc.assert(
       fc.asyncProperty(input, async ({ csv, rangeBytes, keys }) => {
         // Prepare: canonical leaves (a range's own ip counts are in hash-table order)
@@ -74,9 +74,16 @@ describe("mergeAggregates", () => {
           pool.splice(i, 2, mergeAggregates([pool[i]!, pool[i + 1]!]));
         }
 
+        // Interleaved groups: the even ranges and the odd ones, whose rows alternate in the file.
+        const interleaved = mergeAggregates([
+          mergeAggregates(parts.filter((_, i) => i % 2 === 0)),
+          mergeAggregates(parts.filter((_, i) => i % 2 === 1)),
+        ]);
+
         // Assess
         expect(twoGroups).toEqual(all);
         expect(pool[0] ?? emptyAggregate()).toEqual(all);
+        expect(interleaved).toEqual(all);
       }),
       heavyProperty(SEED, 100),
     );
