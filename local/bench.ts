@@ -286,7 +286,7 @@ function renderReport(r: {
     ...rows,
     "",
     `mapper core, one range on one thread: 64 MiB ${fmt(mapperRate(r.mapper64), 0)} MB/s, RSS ${fmt(rss(r.mapper64), 0)} MB; 512 MiB ${fmt(mapperRate(r.mapper512), 0)} MB/s, RSS ${fmt(rss(r.mapper512), 0)} MB`,
-    `reducer (read ${r.partialBytes.length} partials, merge, write every output): ${fmt(reduceSeconds)} s, RSS ${fmt(rss(r.reduce), 0)} MB`,
+    `reducer, a fresh process after the Lambda's init (read ${r.partialBytes.length} partials, merge, write every output): ${fmt(reduceSeconds)} s (init ${fmt(median(r.reduce.map((s) => s.detail?.initSeconds ?? 0)))} s), RSS ${fmt(rss(r.reduce), 0)} MB`,
     `partials: ${r.partialBytes.length}, ${fmt(partialMB, 1)} MB in all, ${fmt(partialMB / Math.max(1, r.partialBytes.length), 2)} MB per 64 MiB range`,
     `tables vs DuckDB: ${r.checks.length} compared, ${differences} differing rows${
       differences === 0

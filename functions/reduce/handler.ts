@@ -7,6 +7,7 @@ import { createS3Client } from "../adapters/s3-client";
 import { s3ObjectStore } from "../adapters/s3-object-store";
 import type { RangeFailureEvent, RangeFailureRequest, ReduceEvent, ReduceResult } from "../contracts";
 import { parseReduceEvent } from "../core/events";
+import { loadRenderer } from "../core/report";
 import { readPipelineConfig } from "../environment";
 import { elapsedMs, stageTelemetry } from "../observability";
 import { findRangeFailure, type RunFailure } from "../stages/range-failure";
@@ -17,6 +18,8 @@ const s3 = createS3Client();
 const work = s3ObjectStore(s3, config.workBucket);
 const out = s3ObjectStore(s3, config.outputBucket, config.outputPrefix);
 const telemetry = stageTelemetry("reduce");
+// The report's chart libraries load during the container's init, not in a run's reduce.
+loadRenderer().catch(() => {});
 
 export async function handler(event: ReduceEvent): Promise<ReduceResult>;
 export async function handler(event: RangeFailureEvent): Promise<RunFailure>;
