@@ -4,6 +4,8 @@
  * CSVs) stops the run with one line and leaves no staged object. Archives are built with fflate,
  * an implementation independent of the one the stage reads with.
  */
+
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +14,9 @@ import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileObjectStore } from "../../functions/adapters/file-object-store";
 import { DEFAULT_RUN_OPTIONS, type Plan } from "../../functions/contracts";
-import { memoryByteSource } from "../../functions/core/byte-source";
-import { InputRejectedError } from "../../functions/core/errors";
+import { MAX_ZIP_MEMBERS } from "../../functions/core/archive";
+import { type ByteSource, memoryByteSource } from "../../functions/core/byte-source";
+import { IncompleteReadError, InputRejectedError } from "../../functions/core/errors";
 import { getJson, type ObjectStore } from "../../functions/core/object-store";
 import { inflateRun } from "../../functions/stages/inflate-stage";
 import { workKeys } from "../../functions/stages/layout";
@@ -32,6 +35,41 @@ const LOCAL_METHOD = 8;
 function centralHeaderAt(zip: Uint8Array): number {
   const view = Buffer.from(zip);
   return view.readUInt32LE(view.length - 22 + 16);
+}
+
+/** Sets a single-member zip's uncompressed size in both its local and its central header. */
+function declareSize(zip: Buffer, bytes: number): Buffer {
+  zip.writeUInt32LE(bytes, 22);
+  zip.writeUInt32LE(bytes, centralHeaderAt(zip) + 24);
+  return zip;
+}
+
+/** `source`, counting the bytes it has streamed. */
+function counting(source: ByteSource): ByteSource & { streamed: () => number } {
+  let streamed = 0;
+  return {
+    size: source.size,
+    name: source.name,
+    async *stream(start: number, end?: number) {
+      for await (const chunk of source.stream(start, end)) {
+        streamed += chunk.length;
+        yield chunk;
+      }
+    },
+    streamed: () => streamed,
+  };
+}
+
+/** A source whose every read fails with `failure`, as a lost connection or S3 error would. */
+function failingSource(size: number, name: string, failure: unknown): ByteSource {
+  return {
+    size,
+    name,
+    // biome-ignore lint/correctness/useYield: fails before its first chunk
+    async *stream() {
+      throw failure;
+    },
+  };
 }
 
 describe("inflateRun", () => {
@@ -144,6 +182,77 @@ describe("inflateRun", () => {
     });
   });
 
+  it("stages the CSV typed text/csv, from a zip and from a gzip object", async () => {
+    const types = new Map<string, string | undefined>();
+    const recording: ObjectStore = {
+      ...work,
+      putStream: (key, body, contentType) => {
+        types.set(key, contentType);
+        return work.putStream(key, body, contentType);
+      },
+    };
+    const run = (bytes: Uint8Array, key: string, runId: string) =>
+      inflateRun({
+        runId,
+        source: memoryByteSource(bytes, key),
+        location: { key },
+        work: recording,
+        maxInflatedBytes: LIMIT,
+      });
+
+    await run(zipSync({ "a.csv": CSV }), "a.zip", "typed-zip");
+    await run(gzipSync(CSV), "a.csv.gz", "typed-gzip");
+
+    expect(types).toEqual(
+      new Map([
+        [workKeys.staged("typed-zip"), "text/csv"],
+        [workKeys.staged("typed-gzip"), "text/csv"],
+      ]),
+    );
+  });
+
+  it("stages a gzip object inflating to exactly the limit", async () => {
+    const { runId, result } = inflate(gzipSync(CSV), "exact.csv.gz", CSV.length);
+
+    expect(await result).toMatchObject({ bytes: CSV.length });
+    expect((await staged(runId)).equals(CSV)).toBe(true);
+  });
+
+  it("reads a zip of as many members as it allows", async () => {
+    const members: Record<string, Uint8Array> = { "log.csv": CSV };
+    for (let i = 1; i < MAX_ZIP_MEMBERS; i++) members[`notes/${i}.txt`] = Buffer.from(`note ${i}`);
+
+    const { runId, result } = inflate(zipSync(members), "many.zip");
+
+    expect(await result).toMatchObject({ archive: { member: "log.csv" } });
+    expect((await staged(runId)).equals(CSV)).toBe(true);
+  });
+
+  it("passes a failed read of the archive on as it is, not as a damaged archive", async () => {
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    const s3Error = Object.assign(new Error("We encountered an internal error. Please try again."), {
+      name: "InternalError",
+      $metadata: { httpStatusCode: 500 },
+    });
+    const cutShort = new IncompleteReadError("s3://in/a.zip: 10 of 100 bytes");
+    const notAnError = { reason: "aborted" };
+    const run = (key: string, failure: unknown) =>
+      inflateRun({
+        runId: "failed-read",
+        source: failingSource(1000, `s3://in/${key}`, failure),
+        location: { key },
+        work,
+        maxInflatedBytes: LIMIT,
+      });
+
+    await expect(run("a.zip", reset)).rejects.toBe(reset);
+    await expect(run("a.csv.gz", reset)).rejects.toBe(reset);
+    await expect(run("a.zip", s3Error)).rejects.toBe(s3Error);
+    await expect(run("a.csv.gz", s3Error)).rejects.toBe(s3Error);
+    await expect(run("a.zip", cutShort)).rejects.toBe(cutShort);
+    await expect(run("a.zip", notAnError)).rejects.toBe(notAnError);
+  });
+
   describe("rejects, in one line, leaving no staged object", () => {
     const rejection = async (bytes: Uint8Array, key: string, limit = LIMIT) => {
       const { runId, result } = inflate(bytes, key, limit);
@@ -242,6 +351,67 @@ describe("inflateRun", () => {
       ).toBe(
         "s3://in/x.zip holds no .csv member (it holds notes.txt, data.json); put the log CSV in the archive, named *.csv",
       );
+    });
+
+    it("a key that names no archive", async () => {
+      expect(await rejection(CSV, "incoming/log20170630.csv")).toBe(
+        "s3://in/incoming/log20170630.csv is not an archive (its key ends in neither .zip nor .gz); plan it directly",
+      );
+    });
+
+    it("a zip of more members than a log archive has", async () => {
+      const members: Record<string, Uint8Array> = { "log.csv": CSV };
+      for (let i = 1; i <= MAX_ZIP_MEMBERS; i++) members[`notes/${i}.txt`] = Buffer.from(`note ${i}`);
+      expect(await rejection(zipSync(members), "crowded.zip")).toBe(
+        `s3://in/crowded.zip holds ${MAX_ZIP_MEMBERS + 1} members, more than the ${MAX_ZIP_MEMBERS} a log archive is read with; zip each day's CSV on its own, as the SEC publishes them`,
+      );
+    });
+
+    it("a zip whose central directory is damaged", async () => {
+      const zip = Buffer.from(zipSync({ "log.csv": CSV }));
+      zip.writeUInt32LE(0xdeadbeef, centralHeaderAt(zip));
+      expect(await rejection(zip, "directory.zip")).toMatch(
+        /^s3:\/\/in\/directory\.zip is corrupt \(invalid central directory file header signature: 0xdeadbeef\); upload the archive again \(check it with "unzip -t"\)$/,
+      );
+    });
+
+    it("a member whose local header is damaged", async () => {
+      const zip = Buffer.from(zipSync({ "log.csv": CSV }));
+      zip.writeUInt32LE(0xdeadbeef, 0);
+      expect(await rejection(zip, "local.zip")).toMatch(
+        /^s3:\/\/in\/local\.zip: member log\.csv is corrupt \(invalid local file header signature: 0xdeadbeef\); upload the archive again \(check it with "unzip -t"\)$/,
+      );
+    });
+
+    it("a stored member whose two sizes disagree, before its data is read", async () => {
+      const zip = declareSize(Buffer.from(zipSync({ "log.csv": CSV }, { level: 0 })), 100);
+      expect(await rejection(zip, "stored.zip")).toMatch(
+        /^s3:\/\/in\/stored\.zip is corrupt \(compressed\/uncompressed size mismatch for stored file: \d+ != 100\); upload the archive again/,
+      );
+    });
+
+    it("a member inflating to fewer bytes than it declares", async () => {
+      const zip = declareSize(Buffer.from(zipSync({ "log.csv": CSV })), CSV.length + 100);
+      expect(await rejection(zip, "short.zip")).toBe(
+        `s3://in/short.zip: member log.csv is corrupt: it inflates to ${CSV.length} bytes but the archive records ${CSV.length + 100}; upload the archive again (check it with "unzip -t")`,
+      );
+    });
+
+    it("a member inflating past its declared size, stopping at once rather than reading it all", async () => {
+      const noise = randomBytes(4 * 1024 * 1024);
+      const zip = declareSize(Buffer.from(zipSync({ "log.csv": noise }, { level: 1 })), 100);
+      const source = counting(memoryByteSource(zip, "s3://in/noise.zip", 64 * 1024));
+      const error = await inflateRun({
+        runId: "noise",
+        source,
+        location: { key: "noise.zip" },
+        work,
+        maxInflatedBytes: LIMIT,
+      }).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(InputRejectedError);
+      expect((error as Error).message).toMatch(/inflates to more than 100 bytes but the archive records 100/);
+      expect(source.streamed()).toBeLessThan(zip.length / 4);
     });
 
     it("a zip with several CSVs: a run reads one", async () => {
