@@ -245,3 +245,316 @@ describe("quarantineExamples", () => {
     expect(new Set(picked.map((r) => r.reason)).size).toBe(4);
   });
 });
+
+/** What a figure's chart shows: its size, axis labels, tick labels, value labels and rules. */
+function anatomy(document: ReportDocument, figureId: string) {
+  const inFigure = (selector: string) => [...document.querySelectorAll(`#${figureId} ${selector}`)];
+  const texts = (label: string) => inFigure(`g[aria-label="${label}"] text`).map((t) => t.textContent);
+  return {
+    height: inFigure("svg[font-family]")[0]?.getAttribute("height"),
+    xLabel: texts("x-axis label"),
+    yLabel: texts("y-axis label"),
+    xTicks: texts("x-axis tick label"),
+    yTicks: texts("y-axis tick label"),
+    grid: inFigure('g[aria-label$="-grid"]').map((g) => g.getAttribute("aria-label")),
+    values: texts("text"),
+    valuesAnchor: inFigure('g[aria-label="text"]')[0]?.getAttribute("text-anchor") ?? null,
+    rules: inFigure('g[aria-label="rule"] line').length,
+  };
+}
+
+/** The headers of every table on the page, by table id (null for a table without a header row). */
+function headers(document: ReportDocument): Record<string, string[] | null> {
+  return Object.fromEntries(
+    [...document.querySelectorAll("table")].map((t) => {
+      const row = t.querySelector("thead tr");
+      return [
+        t.getAttribute("id"),
+        row === null ? null : [...row.querySelectorAll("th")].map((th) => th.textContent),
+      ];
+    }),
+  );
+}
+
+function facts(document: ReportDocument): Record<string, string | undefined> {
+  return Object.fromEntries(cells(document, "run-facts").map(([k, v]) => [k, v]));
+}
+
+describe("renderReport, the page's parts", () => {
+  const quarantine = () => [...quarantined(3, "bad_date", 1000), ...quarantined(2, "column_count", 500)];
+
+  it("heads every table with its columns; the run facts have none", async () => {
+    const { document } = await page(validation(), quarantine());
+
+    expect(headers(document)).toEqual({
+      "run-facts": null,
+      checks: ["check", "observed", "limit", "status"],
+      rows: ["read", "ok", "corrupt", "sampled out", "blank lines"],
+      "errors-by-hour-table": [
+        "hour",
+        ...Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, "0")}h`),
+      ],
+      "top-ips-table": ["rank", "ip", "requests"],
+      "values-per-column-table": ["column", "missing", "missing share", "invalid", "invalid share"],
+      "corrupt-table": ["reason", "records", "share of parsed"],
+      examples: ["byte offset", "line", "reason", "detail", "record"],
+    });
+    expect(cells(document, "rows")).toEqual([["1,000", "990", "10", "0", "2"]]);
+    expect(document.querySelector("h3")?.textContent).toBe("Examples");
+  });
+
+  it("captions every chart", async () => {
+    const { document } = await page(validation({ run: { rangeSeconds: [0.1, 0.2] } }));
+
+    const captions = Object.fromEntries(
+      [...document.querySelectorAll("figure.chart")].map((f) => [
+        f.getAttribute("id"),
+        f.querySelector("figcaption")?.textContent,
+      ]),
+    );
+    expect(captions).toEqual({
+      "range-seconds": "Time per range",
+      "rows-by-outcome": "Records read, by outcome",
+      "errors-by-hour": "Server errors (5xx) per hour of day, 158 in all",
+      "top-ips": "Requests per IP, top 20 of 400",
+      "values-per-column": "Missing and invalid values per column",
+      "corrupt-reasons": "Corrupt records by reason",
+    });
+  });
+
+  it("gives every chart its size, labelled axes, whole-number or percent ticks, a grid and a zero rule", async () => {
+    const { document } = await page(validation({ run: { rangeSeconds: [0.1, 0.2, 0.2, 0.4] } }));
+
+    expect(anatomy(document, "errors-by-hour")).toMatchObject({
+      height: "260",
+      xLabel: ["hour of day"],
+      yLabel: ["↑ server errors"],
+      yTicks: ["0", "20", "40", "60", "80", "100", "120"],
+      grid: ["y-grid"],
+      rules: 1,
+    });
+    expect(anatomy(document, "rows-by-outcome")).toEqual({
+      height: String(30 + 3 * 20),
+      xLabel: ["records →"],
+      yLabel: [],
+      xTicks: ["0", "200", "400", "600", "800"],
+      yTicks: ["ok", "corrupt", "sampled out"],
+      grid: ["x-grid"],
+      values: ["990", "10", "0"],
+      valuesAnchor: "start",
+      rules: 1,
+    });
+    expect(anatomy(document, "top-ips")).toMatchObject({
+      height: String(30 + 20 * 20),
+      xLabel: ["requests →"],
+      xTicks: ["0", "100", "200", "300", "400", "500"],
+      grid: ["x-grid"],
+      rules: 1,
+    });
+    expect(anatomy(document, "corrupt-reasons")).toMatchObject({
+      height: String(30 + 2 * 20),
+      xLabel: ["records →"],
+      xTicks: ["0", "1", "2", "3", "4", "5", "6"],
+      yTicks: ["bad_date", "column_count"],
+      values: ["6", "4"],
+      rules: 1,
+    });
+    expect(anatomy(document, "values-per-column")).toMatchObject({
+      height: String(40 + EDGAR_COLUMN_NAMES.length * 26),
+      xLabel: ["share of ok rows →"],
+      xTicks: ["0%", "10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%"],
+      yTicks: [...EDGAR_COLUMN_NAMES],
+      grid: ["x-grid"],
+      rules: 1,
+    });
+    expect(anatomy(document, "range-seconds")).toMatchObject({
+      height: "200",
+      xLabel: ["seconds per range →"],
+      yLabel: ["↑ ranges"],
+      grid: ["y-grid"],
+      rules: 1,
+    });
+  });
+
+  it("shows large counts in thousands on the axes and over the bars", async () => {
+    const byHour = new Array(24).fill(0);
+    byHour[3] = 12_345;
+    byHour[4] = 9_999;
+    const { document } = await page(
+      validation({
+        serverErrors: 22_344,
+        serverErrorsByHour: byHour,
+        topIps: [
+          { ip: "10.0.0.abc", count: 50_000 },
+          { ip: "10.0.1.abc", count: 20_000 },
+        ],
+      }),
+    );
+
+    const hours = anatomy(document, "errors-by-hour");
+    expect(hours.yTicks).toEqual(["0k", "2k", "4k", "6k", "8k", "10k", "12k"]);
+    expect(hours.values[3]).toBe("12k");
+    expect(hours.values[4]).toBe("9999");
+    // Each count sits just above its bar.
+    const translation = (transform: string | null | undefined) =>
+      /translate\(([-\d.]+),([-\d.]+)\)/
+        .exec(transform ?? "")!
+        .slice(1)
+        .map(Number) as [number, number];
+    const labels = document.querySelector('#errors-by-hour g[aria-label="text"]')!;
+    const [, shiftY] = translation(labels.getAttribute("transform"));
+    const [, labelY] = translation(labels.querySelectorAll("text")[3]!.getAttribute("transform"));
+    const barTop = Number(
+      document.querySelectorAll('#errors-by-hour g[aria-label="bar"] rect')[3]!.getAttribute("y"),
+    );
+    expect(labelY + shiftY).toBeCloseTo(barTop - 6, 6);
+    expect(anatomy(document, "top-ips").xTicks).toEqual(["0k", "10k", "20k", "30k", "40k", "50k"]);
+  });
+
+  it("draws each column's missing share above its invalid share, the largest share reaching the axis end", async () => {
+    const { document } = await page();
+
+    const rects = [...document.querySelectorAll('#values-per-column g[aria-label="bar"] rect')].map(
+      (rect) => ({
+        title: rect.querySelector("title")?.textContent ?? "",
+        x: Number(rect.getAttribute("x")),
+        y: Number(rect.getAttribute("y")),
+        width: Number(rect.getAttribute("width")),
+        height: Number(rect.getAttribute("height")),
+      }),
+    );
+    const bar = (title: string) => rects.find((r) => r.title === title)!;
+    const browserMissing = bar("browser: 90.0 % missing");
+    const browserInvalid = bar("browser: 0.0 % invalid");
+    const cikInvalid = bar("cik: 0.30 % invalid");
+    const plotRight = 760 - 70;
+
+    expect(browserMissing.x + browserMissing.width).toBeCloseTo(plotRight, 0);
+    expect(cikInvalid.width / browserMissing.width).toBeCloseTo(0.003 / 0.9, 3);
+    expect(browserMissing.height).toBeGreaterThan(5);
+    expect(browserMissing.height).toBeCloseTo(browserInvalid.height, 3);
+    expect(browserMissing.y + browserMissing.height).toBeLessThanOrEqual(browserInvalid.y + 1e-6);
+    const swatches = [...document.querySelectorAll("#values-per-column span")].map((span) => [
+      span.textContent,
+      span.querySelector("svg")?.getAttribute("fill"),
+    ]);
+    expect(swatches).toEqual([
+      ["missing", "#3b6ea8"],
+      ["invalid", "#e07b39"],
+    ]);
+  });
+
+  it("states the dates and times seen, a range count without a range size, and says when there are no checks", async () => {
+    const { document } = await page(validation({ checks: [] }));
+
+    expect(facts(document)).toMatchObject({
+      ranges: "4 (coverage proven)",
+      dates: "2017-06-30 to 2017-06-30",
+      times: "00:00:00 to 23:59:59",
+    });
+    expect(document.body.textContent).toContain("No checks configured.");
+    expect((await page()).document.body.textContent).not.toContain("No checks configured.");
+  });
+
+  it("times stages of ten seconds and more to a tenth, and MB/s over all stages when the map's time is unknown", async () => {
+    const v = validation({
+      source: { ...validation().source, size: 22_840_000 },
+      run: { stageSeconds: { inflate: 12.34, plan: 10, reduce: 0.5 } },
+    });
+
+    expect(facts((await page(v)).document)).toMatchObject({
+      "time per stage": "inflate 12.3 s, plan 10.0 s, reduce 0.50 s",
+      throughput: "1.0 MB/s (all stages)",
+    });
+  });
+
+  it("states no throughput for a run timed at zero seconds", async () => {
+    const { document } = await page(validation({ run: { stageSeconds: { map: 0 } } }));
+
+    expect(facts(document)["time per stage"]).toBe("map 0.00 s");
+    expect(Object.keys(facts(document))).not.toContain("throughput");
+  });
+
+  it("states the median, p95 and longest range time, whatever order the ranges finished in", async () => {
+    // 0.1 s .. 4.0 s in a scrambled order: the median is the 21st, p95 the 39th of 40.
+    const rangeSeconds = Array.from({ length: 40 }, (_, i) => (((i * 17) % 40) + 1) / 10);
+
+    const { document } = await page(validation({ run: { rangeSeconds } }));
+
+    expect(facts(document)["range time"]).toBe("median 2.10 s, p95 3.90 s, max 4.00 s");
+  });
+
+  it("states no range time and draws no histogram for a run without range durations", async () => {
+    const { document } = await page(validation({ run: { rangeSeconds: [] } }));
+
+    expect(Object.keys(facts(document))).not.toContain("range time");
+    expect(document.getElementById("range-seconds")).toBeNull();
+  });
+
+  it("lists corrupt reasons by count, ties by name", async () => {
+    const { document } = await page(
+      validation({
+        rows: { read: 1000, ok: 990, corrupt: 10, sampledOut: 0, blank: 0 },
+        corruptByReason: { too_long: 2, bad_date: 6, column_count: 2 },
+      }),
+    );
+
+    expect(cells(document, "corrupt-table").map((r) => r[0])).toEqual([
+      "bad_date",
+      "column_count",
+      "too_long",
+    ]);
+  });
+
+  it("says so when nothing was corrupt, and shows no examples without quarantined records", async () => {
+    const v = validation({ corruptByReason: {}, quarantine: { records: 0, notCopied: 0 } });
+
+    const html = await renderReport({ validation: v });
+
+    const { document } = parseHTML(html);
+    expect(document.getElementById("corrupt-table")).toBeNull();
+    expect(document.getElementById("examples")).toBeNull();
+    expect(document.querySelector("h3")).toBeNull();
+    const corruptSection = [...document.querySelectorAll("section")].find(
+      (s) => s.querySelector("h2")?.textContent === "Corrupt records",
+    )!;
+    expect([...corruptSection.querySelectorAll("p")].map((p) => p.textContent)).toEqual([
+      "None.",
+      "0 quarantined in full (quarantine.jsonl), 0 counted only.",
+    ]);
+  });
+
+  it("shows small shares with more digits: 0.1 % to two decimals, less to four", async () => {
+    const { document } = await page(
+      validation({
+        rows: { read: 10_000, ok: 10_000, corrupt: 0, sampledOut: 0, blank: 0 },
+        missingByColumn: { ...zeros(), size: 1 },
+        invalidByColumn: { ...zeros(), cik: 10 },
+      }),
+    );
+
+    const columns = cells(document, "values-per-column-table");
+    expect(columns.find((r) => r[0] === "size")).toEqual(["size", "1", "0.0100 %", "0", "0.0 %"]);
+    expect(columns.find((r) => r[0] === "cik")).toEqual(["cik", "0", "0.0 %", "10", "0.10 %"]);
+  });
+
+  it("shows shares of 0 % for a run with no ok rows", async () => {
+    const { document } = await page(
+      validation({ rows: { read: 0, ok: 0, corrupt: 0, sampledOut: 0, blank: 0 }, missingByColumn: zeros() }),
+    );
+
+    for (const row of cells(document, "values-per-column-table")) {
+      expect([row[2], row[4]]).toEqual(["0.0 %", "0.0 %"]);
+    }
+  });
+
+  it("shows markup in a name as text", async () => {
+    const stem = `log<b>&"'`;
+    const { html, document } = await page(validation({ source: { ...validation().source, stem } }));
+
+    expect(document.querySelector("h1 b")).toBeNull();
+    expect(document.querySelector("h1")?.textContent).toBe(`EDGAR log run: ${stem} FAIL`);
+    expect(document.querySelector("title")?.textContent).toBe(`EDGAR log run ${stem}: fail`);
+    expect(html).toContain("log&#60;b&#62;&#38;&#34;&#39;");
+  });
+});
