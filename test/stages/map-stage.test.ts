@@ -33,7 +33,7 @@ describe("mapRange", () => {
     const opened: SourceRef[] = [];
 
     const result = await mapRange({
-      task: { planKey: planned.planKey, index: 2 },
+      task: { version: 1, runId: "r7", planKey: planned.planKey, index: 2 },
       work,
       openSource: async (ref) => {
         opened.push(ref);
