@@ -154,6 +154,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       file,
       mb,
       cores,
+      mallocTunables: process.env.GLIBC_TUNABLES ?? "",
       repeats: options.repeats,
       contestants,
       mapper64,
@@ -215,6 +216,8 @@ function renderReport(r: {
   file: string;
   mb: number;
   cores: number;
+  /** GLIBC_TUNABLES, which every contestant's process inherits (edgar-etl sets huge pages). */
+  mallocTunables: string;
   repeats: number;
   contestants: Contestant[];
   mapper64: Sample[];
@@ -279,7 +282,7 @@ function renderReport(r: {
   const differences = r.checks.reduce((sum, c) => sum + c.differences, 0);
   const partialMB = r.partialBytes.reduce((a, b) => a + b, 0) / 1e6;
   const text = [
-    `${r.file}: ${fmt(r.mb, 0)} MB; ${r.cores} cores; median of ${r.repeats} runs each, contestants interleaved`,
+    `${r.file}: ${fmt(r.mb, 0)} MB; ${r.cores} cores; median of ${r.repeats} runs each, contestants interleaved; every contestant with GLIBC_TUNABLES=${r.mallocTunables || "(unset)"}`,
     "",
     `| what (whole process) | median | range | speed | peak RSS | DuckDB ${r.cores}t / this | Polars / this |`,
     "|---|---|---|---|---|---|---|",
@@ -304,6 +307,7 @@ function renderReport(r: {
     file: r.file,
     bytes: Math.round(r.mb * 1e6),
     cores: r.cores,
+    mallocTunables: r.mallocTunables,
     repeats: r.repeats,
     contestants: r.contestants.map((c) => ({
       name: c.name,
