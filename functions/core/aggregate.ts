@@ -150,8 +150,7 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
 
 /**
  * mergeAggregates one part at a time: counts and rows are folded in as each part is added, and
- * its sorted IP counts are taken into the k-way merge as sort words and counts (its key bytes
- * are let go), merged in result().
+ * its sorted IP counts (checked to be in order) wait for the k-way merge in result().
  */
 export class AggregateMerger {
   private readonly out = emptyAggregate();

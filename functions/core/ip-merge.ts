@@ -4,9 +4,12 @@
  * reducer does no hashing and no sort: it reads each input once, in order, and writes the merged
  * counts in order. Equal keys from different inputs are summed.
  *
- * Keys compare as four 32-bit sort words, computed once per entry as its input is added: bytes
- * 0-3, 4-7 and 8-11 big-endian, then bytes 12-14 with the key's length (capped at 16) in the low
- * byte, each with its sign bit flipped so that signed comparison is unsigned byte order. For keys
+ * Keys compare as four 32-bit sort words, computed from the key's bytes when its input is added
+ * (to check the order) and again when the merge's cursor reaches it, never stored: an input is
+ * kept as it came, views of its partial's buffer, so the merge touches no fresh memory for its
+ * inputs (on a VM a first touch costs a page fault per 4 KiB). The words are bytes 0-3, 4-7 and
+ * 8-11 big-endian, then bytes 12-14 with the key's length (capped at 16) in the low byte, each
+ * with its sign bit flipped so that signed comparison is unsigned byte order. For keys
  * of up to 15 bytes (every IPv4 address, EDGAR's masked ones included) the words decide, a key
  * before its extensions by NUL bytes included, and the words are the key: the merged keys are
  * written back from them. Two longer keys with equal words compare by their bytes.
@@ -22,21 +25,18 @@ const LONG = 16;
 /** Sort words of a cursor past its input's end: greater than every key's (no length byte is 0xff). */
 const EXHAUSTED = 0x7fff_ffff;
 
-/** One added input: its keys' sort words, its counts, and its keys when it holds a long one. */
+/** One added input, as it came, with a view for reading its keys a word at a time. */
 interface SortedInput {
-  readonly words: Int32Array;
-  readonly counts: Float64Array;
+  readonly part: IpCounts;
+  readonly view: DataView;
   readonly label: string;
-  readonly longKeys: IpCounts | undefined;
 }
 
-/**
- * Sorted IP counts added one input at a time, each kept as sort words and counts only (its key
- * bytes go, unless it holds a key longer than 15 bytes), then merged at once by result().
- */
+/** Sorted IP counts added one input at a time (each checked to be in order), merged at once by result(). */
 export class SortedIpMerge {
   private readonly inputs: SortedInput[] = [];
   private entries = 0;
+  private readonly orderCheckWords = new Int32Array(2 * WORDS);
 
   /** Adds one input; throws a ContractError naming `label` if it is not strictly ascending. */
   add(part: IpCounts, label: string): void {
@@ -44,14 +44,14 @@ export class SortedIpMerge {
     if (n === 0) return;
     const { keys, ends } = part;
     const view = new DataView(keys.buffer, keys.byteOffset, keys.byteLength);
-    const words = new Int32Array(n * WORDS);
-    let hasLong = false;
+    // The words of entry i and of entry i - 1, in turn.
+    const words = this.orderCheckWords;
     for (let i = 0, s = 0; i < n; i++) {
       const e = ends[i]!;
-      const w = i * WORDS;
-      hasLong = keyWords(keys, view, s, e, words, w) || hasLong;
+      const w = (i & 1) * WORDS;
+      keyWords(keys, view, s, e, words, w);
       if (i > 0) {
-        const order = compareAt(words, w, w - WORDS);
+        const order = compareAt(words, w, WORDS - w);
         if (
           order < 0 ||
           (order === 0 && !(isLong(words, w) && compareTails(keys, s, e, keys, ends[i - 2] ?? 0, s) > 0))
@@ -63,7 +63,7 @@ export class SortedIpMerge {
       }
       s = e;
     }
-    this.inputs.push({ words, counts: part.counts, label, longKeys: hasLong ? part : undefined });
+    this.inputs.push({ part, view, label });
     this.entries += n;
   }
 
@@ -82,11 +82,12 @@ export class SortedIpMerge {
     const cursorWords = new Int32Array(leaves * WORDS).fill(EXHAUSTED);
     const at = new Int32Array(leaves);
     const load = (p: number): void => {
-      const input = inputs[p]!;
-      const w = at[p]! * WORDS;
+      const { part, view } = inputs[p]!;
+      const entry = at[p]!;
       const c = p * WORDS;
-      if (w === input.words.length) cursorWords.fill(EXHAUSTED, c, c + WORDS);
-      else for (let j = 0; j < WORDS; j++) cursorWords[c + j] = input.words[w + j]!;
+      if (entry === part.ends.length) cursorWords.fill(EXHAUSTED, c, c + WORDS);
+      else
+        keyWords(part.keys, view, entry === 0 ? 0 : part.ends[entry - 1]!, part.ends[entry]!, cursorWords, c);
     };
     for (let p = 0; p < k; p++) load(p);
     const less = (a: number, b: number): boolean => {
@@ -126,7 +127,7 @@ export class SortedIpMerge {
       const w2 = cursorWords[c + 2]!;
       const w3 = cursorWords[c + 3]!;
       const entry = at[p]!;
-      const count = inputs[p]!.counts[entry]!;
+      const count = inputs[p]!.part.counts[entry]!;
       if (
         w0 === l0 &&
         w1 === l1 &&
@@ -171,7 +172,7 @@ export class SortedIpMerge {
   }
 
   private longKey(input: number, entry: number): Uint8Array {
-    const part = this.inputs[input]!.longKeys!;
+    const { part } = this.inputs[input]!;
     return part.keys.subarray(entry === 0 ? 0 : part.ends[entry - 1], part.ends[entry]);
   }
 }
@@ -267,17 +268,10 @@ const WORD_MASKS = Int32Array.from({ length: 16 * WORDS }, (_, i) => {
 });
 
 /**
- * Writes the sort words of key bytes[s, e) to words[w...]; returns whether the key is long.
+ * Writes the sort words of key bytes[s, e) to words[w...].
  * `view` views the same bytes as `b`: four big-endian reads and masks when 16 bytes are there.
  */
-function keyWords(
-  b: Uint8Array,
-  view: DataView,
-  s: number,
-  e: number,
-  words: Int32Array,
-  w: number,
-): boolean {
+function keyWords(b: Uint8Array, view: DataView, s: number, e: number, words: Int32Array, w: number): void {
   const length = e - s;
   const n = Math.min(length, 15);
   const m = n * WORDS;
@@ -286,7 +280,7 @@ function keyWords(
     words[w + 1] = (view.getInt32(s + 4) & WORD_MASKS[m + 1]!) ^ SIGN;
     words[w + 2] = (view.getInt32(s + 8) & WORD_MASKS[m + 2]!) ^ SIGN;
     words[w + 3] = ((view.getInt32(s + 12) & WORD_MASKS[m + 3]!) | (length > 15 ? LONG : length)) ^ SIGN;
-    return length > 15;
+    return;
   }
   for (let j = 0; j < WORDS; j++) {
     let word = 0;
@@ -296,7 +290,6 @@ function keyWords(
     }
     words[w + j] = j === 3 ? ((word & ~0xff) | (length > 15 ? LONG : length)) ^ SIGN : word ^ SIGN;
   }
-  return length > 15;
 }
 
 /** The words at wa against those at wb: negative, zero or positive. */

@@ -54,8 +54,8 @@ export async function startReduce({
   // merged; a failure to load surfaces where the report is rendered.
   loadRenderer().catch(() => {});
   const plan = await readPlan(work, planKey);
-  // Each partial is folded in as it arrives and let go: memory holds its sort words and counts
-  // (for the k-way merge) and its rows, not its buffers.
+  // Each partial is folded in as it arrives: its counts and rows are added up, and its IP
+  // counts (views of its buffer) wait for the k-way merge.
   const reducer = new PartialReducer(plan);
   const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
   const taken = new Map<number, Promise<void>>();
