@@ -369,6 +369,8 @@ describe("renderReport, the page's parts", () => {
     });
     expect(anatomy(document, "range-seconds")).toMatchObject({
       height: "200",
+      xTicks: ["0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6"],
+      yTicks: ["0.0", "0.5", "1.0", "1.5", "2.0"],
       xLabel: ["seconds per range →"],
       yLabel: ["↑ ranges"],
       grid: ["y-grid"],
@@ -380,9 +382,10 @@ describe("renderReport, the page's parts", () => {
     const byHour = new Array(24).fill(0);
     byHour[3] = 12_345;
     byHour[4] = 9_999;
+    byHour[5] = 10_000;
     const { document } = await page(
       validation({
-        serverErrors: 22_344,
+        serverErrors: 32_344,
         serverErrorsByHour: byHour,
         topIps: [
           { ip: "10.0.0.abc", count: 50_000 },
@@ -395,6 +398,7 @@ describe("renderReport, the page's parts", () => {
     expect(hours.yTicks).toEqual(["0k", "2k", "4k", "6k", "8k", "10k", "12k"]);
     expect(hours.values[3]).toBe("12k");
     expect(hours.values[4]).toBe("9999");
+    expect(hours.values[5]).toBe("10k");
     // Each count sits just above its bar.
     const translation = (transform: string | null | undefined) =>
       /translate\(([-\d.]+),([-\d.]+)\)/
@@ -408,6 +412,8 @@ describe("renderReport, the page's parts", () => {
       document.querySelectorAll('#errors-by-hour g[aria-label="bar"] rect')[3]!.getAttribute("y"),
     );
     expect(labelY + shiftY).toBeCloseTo(barTop - 6, 6);
+    // The axis runs on to a round number above the tallest bar (the plot's top is at 24 px).
+    expect(barTop).toBeGreaterThan(24 + 1);
     expect(anatomy(document, "top-ips").xTicks).toEqual(["0k", "10k", "20k", "30k", "40k", "50k"]);
   });
 
@@ -556,5 +562,57 @@ describe("renderReport, the page's parts", () => {
     expect(document.querySelector("h1")?.textContent).toBe(`EDGAR log run: ${stem} FAIL`);
     expect(document.querySelector("title")?.textContent).toBe(`EDGAR log run ${stem}: fail`);
     expect(html).toContain("log&#60;b&#62;&#38;&#34;&#39;");
+  });
+});
+
+describe("renderReport, the page's structure", () => {
+  it("puts no stray text between a section's parts or a table's cells", async () => {
+    for (const v of [
+      validation(),
+      validation({ checks: [], corruptByReason: {}, run: { rangeSeconds: [] } }),
+    ]) {
+      const { document } = await page(v);
+      for (const section of document.querySelectorAll("section")) {
+        const stray = [...section.childNodes].filter(
+          (n) => n.nodeType === 3 && (n.textContent ?? "").trim() !== "",
+        );
+        expect(stray.map((n) => n.textContent)).toEqual([]);
+      }
+      for (const table of document.querySelectorAll("table")) {
+        const rows = [...table.querySelectorAll("tr")];
+        expect(table.textContent).toBe(rows.map((tr) => tr.textContent).join(""));
+        for (const tr of rows)
+          expect(tr.textContent).toBe([...tr.querySelectorAll("td, th")].map((c) => c.textContent).join(""));
+      }
+    }
+  });
+
+  it("says there is nothing to rank, and no dates or times, for a run without ok rows", async () => {
+    const { document } = await page(
+      validation({
+        rows: { read: 0, ok: 0, corrupt: 0, sampledOut: 0, blank: 0 },
+        topIps: [],
+        date: { min: null, max: null },
+        time: { min: null, max: null },
+      }),
+    );
+
+    const ipsSection = [...document.querySelectorAll("section")].find(
+      (s) => s.querySelector("h2")?.textContent === "Most active IPs",
+    )!;
+    expect(ipsSection.querySelector("p")?.textContent).toBe("No ok rows.");
+    expect(facts(document)).toMatchObject({ dates: "- to -", times: "- to -" });
+  });
+
+  it("leaves room for the IP labels: 7 px a character, for 8 characters at least, 220 px at most", async () => {
+    const labelsStartAt = async (ip: string) => {
+      const { document } = await page(validation({ topIps: [{ ip, count: 10 }] }));
+      const tick = document.querySelector('#top-ips g[aria-label="y-axis tick label"] text')!;
+      return Number(/translate\(([-\d.]+),/.exec(tick.getAttribute("transform") ?? "")![1]);
+    };
+
+    expect(await labelsStartAt("1.2.abc")).toBe(20 + 7 * 8);
+    expect(await labelsStartAt("10.0.19.abc")).toBe(20 + 7 * 11);
+    expect(await labelsStartAt("2001:db8:85a3:8d3:1319:8a2e:370:abc")).toBe(220);
   });
 });
