@@ -44,6 +44,7 @@ export async function reduceRun(input: ReduceStageInput): Promise<ReduceOutcome>
   return (await startReduce(input)).finish();
 }
 
+/** Reads the plan and opens the reduce; nothing is read from the partials until take() or finish(). */
 export async function startReduce({
   planKey,
   work,
