@@ -85,6 +85,16 @@ export function quarantineExamples(records: readonly QuarantineLine[]): Quaranti
   return picked;
 }
 
+/**
+ * A count axis's tick label: 0, 950, 2k, 12k, 1.5M. Each value takes its own SI prefix, so zero
+ * reads "0" (a format shared by the axis would write "0k").
+ */
+function countTickLabel(n: number): string {
+  if (n >= 1e6) return `${+(n / 1e6).toPrecision(3)}M`;
+  if (n >= 1e3) return `${+(n / 1e3).toPrecision(3)}k`;
+  return String(n);
+}
+
 /** Whole-number ticks for a count axis that would otherwise show fractions (a max under 5). */
 function countTicks(max: number): number | number[] {
   return max >= 5 ? 5 : Array.from({ length: Math.max(1, max) + 1 }, (_, i) => i);
@@ -112,7 +122,7 @@ function errorsByHourChart({ Plot, document }: Renderer, byHour: readonly number
       nice: true,
       grid: true,
       label: "server errors",
-      tickFormat: "~s",
+      tickFormat: countTickLabel,
       ticks: countTicks(max),
     },
     marks: [
@@ -150,7 +160,7 @@ function horizontalBars(
     x: {
       grid: true,
       label: xLabel,
-      tickFormat: "~s",
+      tickFormat: countTickLabel,
       ticks: countTicks(Math.max(0, ...rows.map((r) => r.value))),
     },
     y: { domain: rows.map((r) => r.label), label: null },

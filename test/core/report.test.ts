@@ -395,7 +395,7 @@ describe("renderReport, the page's parts", () => {
     );
 
     const hours = anatomy(document, "errors-by-hour");
-    expect(hours.yTicks).toEqual(["0k", "2k", "4k", "6k", "8k", "10k", "12k"]);
+    expect(hours.yTicks).toEqual(["0", "2k", "4k", "6k", "8k", "10k", "12k"]);
     expect(hours.values[3]).toBe("12k");
     expect(hours.values[4]).toBe("9999");
     expect(hours.values[5]).toBe("10k");
@@ -414,7 +414,28 @@ describe("renderReport, the page's parts", () => {
     expect(labelY + shiftY).toBeCloseTo(barTop - 6, 6);
     // The axis runs on to a round number above the tallest bar (the plot's top is at 24 px).
     expect(barTop).toBeGreaterThan(24 + 1);
-    expect(anatomy(document, "top-ips").xTicks).toEqual(["0k", "10k", "20k", "30k", "40k", "50k"]);
+    expect(anatomy(document, "top-ips").xTicks).toEqual(["0", "10k", "20k", "30k", "40k", "50k"]);
+  });
+
+  it("labels each count tick with its own prefix: zero as 0, millions in M", async () => {
+    const { document } = await page(
+      validation({
+        topIps: [
+          { ip: "10.0.0.abc", count: 1_500_000 },
+          { ip: "10.0.1.abc", count: 250_000 },
+        ],
+      }),
+    );
+    expect(anatomy(document, "top-ips").xTicks).toEqual([
+      "0",
+      "200k",
+      "400k",
+      "600k",
+      "800k",
+      "1M",
+      "1.2M",
+      "1.4M",
+    ]);
   });
 
   it("draws each column's missing share above its invalid share, the largest share reaching the axis end", async () => {
