@@ -233,7 +233,8 @@ function rangeSecondsChart({ Plot, document }: Renderer, rangeSeconds: readonly 
     height: 200,
     marginLeft: 50,
     x: { label: "seconds per range", tickFormat: "~f" },
-    y: { grid: true, label: "ranges" },
+    // Whole ranges only: an interval of 1 keeps a small histogram's ticks off fractions.
+    y: { grid: true, label: "ranges", interval: 1, tickFormat: countTickLabel },
     marks: [
       Plot.rectY(rangeSeconds, { ...Plot.binX({ y: "count" }, { x: (s: number) => s }), fill: BAR }),
       Plot.ruleY([0]),
