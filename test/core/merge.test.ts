@@ -6,8 +6,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Aggregate, emptyAggregate, ipCountList, mergeAggregates } from "../../functions/core/aggregate";
+import { ContractError } from "../../functions/core/errors";
 import { decodePartial, encodePartial } from "../../functions/core/partial-codec";
+import { reducePartials } from "../../functions/core/reduce";
 import { edgarCsvArb } from "../helpers/edgar-arbitraries";
+import { csvLine, EDGAR_HEADER, edgarRow, utf8 } from "../helpers/edgar-csv";
 import { heavyProperty } from "../helpers/property";
 import { runCore } from "../helpers/run-core";
 import { compareUtf8, ipCountsOf } from "../helpers/tables";
@@ -179,5 +182,35 @@ describe("mergeAggregates", () => {
     expect(m.serverErrors.extention).toEqual([null, ".txt", "日本"]);
     expect(ipCountList(m.ipCounts)).toEqual({ ip: ["a", "b"], count: [2, 2] });
     expect([m.minDate, m.maxDate]).toEqual(["2017-06-30", "2017-07-01"]);
+  });
+
+  it("names the part whose IP counts are out of order: its place among the parts, or its range and run", async () => {
+    const outOfOrder: Aggregate = {
+      ...emptyAggregate(),
+      ipCounts: {
+        keys: new Uint8Array(Buffer.from("ba")),
+        ends: Uint32Array.of(1, 2),
+        counts: Float64Array.of(1, 1),
+      },
+    };
+    expect(() => mergeAggregates([emptyAggregate(), outOfOrder])).toThrow(ContractError);
+    expect(() => mergeAggregates([emptyAggregate(), outOfOrder])).toThrow(
+      /IP counts of part 2 are not in strictly/,
+    );
+    const { plan, partials } = await runCore({ bytes: utf8(`${EDGAR_HEADER}\n${csvLine(edgarRow({}))}\n`) });
+    const bad = { ...partials[0]!, aggregate: outOfOrder };
+    expect(() => reducePartials(plan, [bad])).toThrow(
+      `IP counts of partial ${bad.index} of run ${plan.runId} are not in strictly ascending byte order at entry 1`,
+    );
+  });
+
+  it("lists IP keys as the file's text, a leading byte-order mark kept", () => {
+    const bom = Buffer.from("\ufeff10.0.0.abc", "utf8");
+    const list = ipCountList({
+      keys: new Uint8Array(bom),
+      ends: Uint32Array.of(bom.length),
+      counts: Float64Array.of(3),
+    });
+    expect(list).toEqual({ ip: ["\ufeff10.0.0.abc"], count: [3] });
   });
 });

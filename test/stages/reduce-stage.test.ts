@@ -19,7 +19,7 @@ import { memoryObjectStore } from "../helpers/memory-object-store";
 const NOW = () => new Date("2024-06-01T00:00:00.000Z");
 
 /** A small day planned into several ranges, every range's partial in the work store. */
-async function mappedDay() {
+async function mappedDay(secondsOf: (index: number) => number | undefined = () => undefined) {
   const lines = [EDGAR_HEADER];
   for (let i = 0; i < 300; i++) {
     lines.push(
@@ -44,7 +44,12 @@ async function mappedDay() {
   });
   const plan = await readPlan(work, planned.planKey);
   for (let i = 0; i < plan.ranges.length; i++) {
-    await work.put(workKeys.partial("r1", i), encodePartial(await processRange(source, plan, i)));
+    const seconds = secondsOf(i);
+    const partial = await processRange(source, plan, i);
+    await work.put(
+      workKeys.partial("r1", i),
+      encodePartial(seconds === undefined ? partial : { ...partial, seconds }),
+    );
   }
   return { work, planKey: planned.planKey, ranges: plan.ranges.length };
 }
@@ -80,6 +85,49 @@ describe("startReduce", () => {
     work.objects.set(key, work.objects.get(key)!.subarray(0, 10));
     const reduce = await startReduce({ planKey, work, out: memoryObjectStore("out"), now: NOW });
     reduce.take(2);
-    await expect(reduce.finish()).rejects.toThrow(/work\/runs\/r1\/partials\/range-00002/);
+    const error = await reduce.finish().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/work\/runs\/r1\/partials\/range-00002/);
+  });
+
+  it("starts reading a partial when it is taken, before finish()", async () => {
+    const { work, planKey } = await mappedDay();
+    const read: string[] = [];
+    const get = work.get.bind(work);
+    work.get = async (key) => {
+      if (key.includes("/partials/")) read.push(key);
+      return get(key);
+    };
+    const reduce = await startReduce({ planKey, work, out: memoryObjectStore("out"), now: NOW });
+    reduce.take(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(read).toEqual([workKeys.partial("r1", 1)]);
+    await reduce.finish();
+    expect(read.filter((k) => k === workKeys.partial("r1", 1))).toHaveLength(1);
+  });
+
+  it("reports the run's range size, each range's seconds and the stage times", async () => {
+    const { work, planKey, ranges } = await mappedDay((i) => 0.25 + i);
+    const later = () => new Date("2024-06-01T00:00:05.000Z");
+    const started = performance.now();
+    const { validation } = await reduceRun({ planKey, work, out: memoryObjectStore("out"), now: later });
+    const wall = (performance.now() - started) / 1000;
+    const run = validation.run!;
+    expect(run.rangeBytes).toBe(2000);
+    expect(run.rangeSeconds).toEqual(Array.from({ length: ranges }, (_, i) => 0.25 + i));
+    // The map stage: from planning (00:00:00) to the reduce's start (00:00:05).
+    expect(run.stageSeconds!.map).toBe(5);
+    expect(run.stageSeconds!.reduce).toBeGreaterThan(0);
+    expect(run.stageSeconds!.reduce).toBeLessThanOrEqual(wall);
+  });
+
+  it("reports no range seconds when a partial does not carry its own", async () => {
+    const { work, planKey } = await mappedDay((i) => (i === 1 ? undefined : 0.5));
+    const { validation } = await reduceRun({ planKey, work, out: memoryObjectStore("out"), now: NOW });
+    expect(validation.run!.rangeSeconds).toBeUndefined();
+    expect(validation.run!.stageSeconds!.map).toBe(0);
   });
 });
