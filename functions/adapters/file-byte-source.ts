@@ -24,6 +24,9 @@ export async function openFileByteSource(path: string, chunkBytes = 1 << 20): Pr
     async *streamReused(start: number, end = size) {
       if (end <= start) return;
       const file = await open(path);
+      // A consumer that stops early leaves the next chunk's read in flight: it is awaited (its
+      // failure no longer matters) before the file is closed.
+      let reading: Promise<number> | undefined;
       try {
         // Two buffers in turn: the next chunk is read into one while the consumer has the other.
         const length = Math.min(chunkBytes, end - start);
@@ -37,7 +40,7 @@ export async function openFileByteSource(path: string, chunkBytes = 1 << 20): Pr
             }
             return bytesRead;
           });
-        let reading = readAt(start, buffers[0]);
+        reading = readAt(start, buffers[0]);
         for (let at = start, turn = 0; at < end; turn ^= 1) {
           const bytesRead = await reading;
           const buffer = buffers[turn]!;
@@ -47,6 +50,7 @@ export async function openFileByteSource(path: string, chunkBytes = 1 << 20): Pr
           yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
         }
       } finally {
+        await reading?.catch(() => 0);
         await file.close();
       }
     },

@@ -68,6 +68,21 @@ describe("openFileByteSource", () => {
     expect(kept.bytes.toString()).toBe("ccccbbbbcccc");
   });
 
+  it("lets a consumer stop early, the failed read ahead of it closed quietly", async () => {
+    const path = join(dir, "stops.csv");
+    await writeFile(path, "y".repeat(100));
+    const source = await openFileByteSource(path, 16);
+    // The first chunk reads whole; the read ahead of it, at byte 16, finds the file's end.
+    await truncate(path, 16);
+    const seen: string[] = [];
+    for await (const chunk of source.streamReused!(0, 100)) {
+      seen.push(Buffer.from(chunk).toString());
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toEqual(["y".repeat(16)]);
+  });
+
   it("says the file changed when it ends before its size at opening", async () => {
     const path = join(dir, "shrinks.csv");
     await writeFile(path, "x".repeat(100));
