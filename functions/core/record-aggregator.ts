@@ -27,9 +27,7 @@ export interface RecordAggregatorOptions {
   readonly sample: SampleSpec | null;
   readonly maxRecordBytes: number;
   readonly quarantineLimit: number;
-  /** A guess at the distinct IPs to come, to size the IP table up front. */
-  readonly expectedIps?: number;
-  /** An empty IP counter to count into instead of a new one (one kept from an earlier range). */
+  /** An empty IP counter to count into (one sized for the range, or kept from an earlier one). */
   readonly ipCounter?: ByteCounter;
 }
 
@@ -75,7 +73,7 @@ export class RecordAggregator {
     });
     this.optionalIntegerAt = OPTIONAL_INTEGER_COLUMNS.map((c) => this.pos[c]!);
     this.sampler = makeSampler(options.sample);
-    this.ips = options.ipCounter ?? new ByteCounter(options.expectedIps ?? 0);
+    this.ips = options.ipCounter ?? new ByteCounter();
   }
 
   /**
