@@ -3,37 +3,27 @@
  * says which range it mapped, how many rows it read and where the partial is.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RUN_OPTIONS, type SourceRef } from "../../functions/contracts";
-import { memoryByteSource } from "../../functions/core/byte-source";
+import type { SourceRef } from "../../functions/contracts";
 import { decodePartial } from "../../functions/core/partial-codec";
 import { processRange } from "../../functions/core/process-range";
 import { workKeys } from "../../functions/stages/layout";
 import { mapRange } from "../../functions/stages/map-stage";
-import { planRun } from "../../functions/stages/plan-stage";
-import { readPlan } from "../../functions/stages/read-plan";
-import { csvLine, EDGAR_HEADER, edgarRow, utf8 } from "../helpers/edgar-csv";
-import { memoryObjectStore } from "../helpers/memory-object-store";
+import { csvLine, edgarRow } from "../helpers/edgar-csv";
+import { plannedDay } from "../helpers/planned-day";
 
 describe("mapRange", () => {
   it("writes range i's partial at its key, from the source the plan names, and reports it", async () => {
-    const lines = [EDGAR_HEADER];
-    for (let i = 0; i < 120; i++) lines.push(csvLine(edgarRow({ ip: `10.1.${i % 7}.x` })));
-    const source = memoryByteSource(utf8(`${lines.join("\n")}\n`), "day.csv");
-    const work = memoryObjectStore("work");
-    const planned = await planRun({
+    const { source, work, planKey, plan } = await plannedDay({
       runId: "r7",
-      source,
-      location: { key: "day.csv" },
-      options: { ...DEFAULT_RUN_OPTIONS, rangeBytes: 3000 },
-      work,
+      lines: Array.from({ length: 120 }, (_, i) => csvLine(edgarRow({ ip: `10.1.${i % 7}.x` }))),
+      rangeBytes: 3000,
       now: new Date("2024-06-01T00:00:00.000Z"),
     });
-    const plan = await readPlan(work, planned.planKey);
     expect(plan.ranges.length).toBeGreaterThan(2);
     const opened: SourceRef[] = [];
 
     const result = await mapRange({
-      task: { version: 1, runId: "r7", planKey: planned.planKey, index: 2 },
+      task: { version: 1, runId: "r7", planKey, index: 2 },
       work,
       openSource: async (ref) => {
         opened.push(ref);

@@ -4,25 +4,22 @@
  * once, and a partial that cannot be read fails finish() with its own error.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
-import { memoryByteSource } from "../../functions/core/byte-source";
 import { encodePartial } from "../../functions/core/partial-codec";
 import { processRange } from "../../functions/core/process-range";
 import { TABLE_NAMES } from "../../functions/core/tables";
 import { workKeys } from "../../functions/stages/layout";
-import { planRun } from "../../functions/stages/plan-stage";
-import { readPlan } from "../../functions/stages/read-plan";
 import { reduceRun, startReduce } from "../../functions/stages/reduce-stage";
-import { csvLine, EDGAR_HEADER, edgarRow, utf8 } from "../helpers/edgar-csv";
+import { csvLine, edgarRow } from "../helpers/edgar-csv";
 import { memoryObjectStore } from "../helpers/memory-object-store";
+import { plannedDay } from "../helpers/planned-day";
 
 const NOW = () => new Date("2024-06-01T00:00:00.000Z");
 
 /** A small day planned into several ranges, every range's partial in the work store. */
 async function mappedDay(secondsOf: (index: number) => number | undefined = () => undefined) {
-  const lines = [EDGAR_HEADER];
-  for (let i = 0; i < 300; i++) {
-    lines.push(
+  const { source, work, planKey, plan } = await plannedDay({
+    runId: "r1",
+    lines: Array.from({ length: 300 }, (_, i) =>
       csvLine(
         edgarRow({
           ip: `10.0.${i % 17}.x`,
@@ -30,19 +27,10 @@ async function mappedDay(secondsOf: (index: number) => number | undefined = () =
           time: `${String(i % 24).padStart(2, "0")}:00:00`,
         }),
       ),
-    );
-  }
-  const source = memoryByteSource(utf8(`${lines.join("\n")}\n`), "day.csv");
-  const work = memoryObjectStore("work");
-  const planned = await planRun({
-    runId: "r1",
-    source,
-    location: { key: "day.csv" },
-    options: { ...DEFAULT_RUN_OPTIONS, rangeBytes: 2000 },
-    work,
+    ),
+    rangeBytes: 2000,
     now: NOW(),
   });
-  const plan = await readPlan(work, planned.planKey);
   for (let i = 0; i < plan.ranges.length; i++) {
     const seconds = secondsOf(i);
     const partial = await processRange(source, plan, i);
@@ -51,7 +39,7 @@ async function mappedDay(secondsOf: (index: number) => number | undefined = () =
       encodePartial(seconds === undefined ? partial : { ...partial, seconds }),
     );
   }
-  return { work, planKey: planned.planKey, ranges: plan.ranges.length };
+  return { work, planKey, ranges: plan.ranges.length };
 }
 
 const tablesOf = (out: ReturnType<typeof memoryObjectStore>) =>
