@@ -6,7 +6,7 @@
  */
 import { Stack, Validations } from "aws-cdk-lib";
 import type * as iam from "aws-cdk-lib/aws-iam";
-import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference";
+import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
 import { Construct, type IConstruct } from "constructs";
 
 export function wildcardResourceFinding(scope: IConstruct, resourceArn: string): string {

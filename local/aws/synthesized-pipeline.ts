@@ -14,7 +14,7 @@ import {
   placeholderValues,
 } from "../../infra/asl-definition";
 import { createPipelineApp } from "../../infra/pipeline-app";
-import { REPO, sourcesHash } from "../source-hash";
+import { REPO, sourcesHash } from "../bundles.mjs";
 
 /** The Lambdas a run invokes, by their construct id in the stack. */
 export const PIPELINE_FUNCTIONS = ["Inflate", "Plan", "Map", "Reduce"] as const;

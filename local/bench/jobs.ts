@@ -21,12 +21,6 @@ export interface JobResult {
 
 export async function runJob(job: string | undefined, args: string[]): Promise<JobResult> {
   switch (job) {
-    case "ours": {
-      const { main } = await import("../cli");
-      const code = await main(["run", ...args]);
-      if (code !== 0) throw new Error(`edgar-etl run exited ${code}`);
-      return {};
-    }
     case "duckdb":
       return duckdbJob(args[0]!, args[1]!, Number(args[2]));
     case "polars":

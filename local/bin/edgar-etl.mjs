@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so no build step stands between a clone and a run.
+// Runs the TypeScript CLI from a bundle that the first run builds (../bundles.mjs), so no build
+// step stands between a clone and a run, and no run pays for compiling its sources at load.
 import { spawnSync } from "node:child_process";
 import { constants } from "node:os";
-import { register } from "tsx/esm/api";
+import { loadCli } from "../bundles.mjs";
 
 // On Linux the process starts again, once, with glibc's malloc asked to back its large blocks
 // (typed arrays: chunks, IP tables, partials, Parquet pages) with transparent huge pages. A run
@@ -24,9 +25,8 @@ if (
   process.exit(child.status ?? 128 + (constants.signals[child.signal] ?? 0));
 }
 
-register();
 // The AWS SDK warns once per thread that Node 20 loses its support in 2027; the deployed Lambdas
 // run Node 24, and locally the notice would repeat for every Lambda worker.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { runCli } = await import("../cli.ts");
+const { runCli } = await loadCli();
 await runCli(process.argv.slice(2));
