@@ -150,7 +150,7 @@ export function mergeAggregates(parts: readonly Aggregate[]): Aggregate {
 
 /**
  * mergeAggregates one part at a time: counts and rows are folded in as each part is added, and
- * its sorted IP counts (checked to be in order) wait for the k-way merge in result().
+ * its sorted IP counts wait for the k-way merge in result(), which checks their order.
  */
 export class AggregateMerger {
   private readonly out = emptyAggregate();

@@ -4,10 +4,10 @@
  * reducer does no hashing and no sort: it reads each input once, in order, and writes the merged
  * counts in order. Equal keys from different inputs are summed.
  *
- * Keys compare as four 32-bit sort words, computed from the key's bytes when its input is added
- * (to check the order) and again when the merge's cursor reaches it, never stored: an input is
- * kept as it came, views of its partial's buffer, so the merge touches no fresh memory for its
- * inputs (on a VM a first touch costs a page fault per 4 KiB). The words are bytes 0-3, 4-7 and
+ * Keys compare as four 32-bit sort words, computed from the key's bytes when the merge's cursor
+ * reaches it, never stored: an input is kept as it came, views of its partial's buffer, so the
+ * merge touches no fresh memory for its inputs (on a VM a first touch costs a page fault per
+ * 4 KiB), and reads each input once, checking its order as it goes. The words are bytes 0-3, 4-7 and
  * 8-11 big-endian, then bytes 12-14 with the key's length (capped at 16) in the low byte, each
  * with its sign bit flipped so that signed comparison is unsigned byte order. For keys
  * of up to 15 bytes (every IPv4 address, EDGAR's masked ones included) the words decide, a key
@@ -32,38 +32,20 @@ interface SortedInput {
   readonly label: string;
 }
 
-/** Sorted IP counts added one input at a time (each checked to be in order), merged at once by result(). */
+/**
+ * Sorted IP counts added one input at a time, merged at once by result(), which checks each
+ * input to be in order as it reads it.
+ */
 export class SortedIpMerge {
   private readonly inputs: SortedInput[] = [];
   private entries = 0;
-  private readonly orderCheckWords = new Int32Array(2 * WORDS);
 
-  /** Adds one input; throws a ContractError naming `label` if it is not strictly ascending. */
+  /** Adds one input, as it is: nothing is read from it until result(). */
   add(part: IpCounts, label: string): void {
     const n = part.ends.length;
     if (n === 0) return;
-    const { keys, ends } = part;
-    const view = new DataView(keys.buffer, keys.byteOffset, keys.byteLength);
-    // The words of entry i and of entry i - 1, in turn.
-    const words = this.orderCheckWords;
-    for (let i = 0, s = 0; i < n; i++) {
-      const e = ends[i]!;
-      const w = (i & 1) * WORDS;
-      keyWords(keys, view, s, e, words, w);
-      if (i > 0) {
-        const order = compareAt(words, w, WORDS - w);
-        if (
-          order < 0 ||
-          (order === 0 && !(isLong(words, w) && compareTails(keys, s, e, keys, ends[i - 2] ?? 0, s) > 0))
-        ) {
-          throw new ContractError(
-            `IP counts of ${label} are not in strictly ascending byte order at entry ${i}: rerun the execution with one deployed version`,
-          );
-        }
-      }
-      s = e;
-    }
-    this.inputs.push({ part, view, label });
+    const { keys } = part;
+    this.inputs.push({ part, view: new DataView(keys.buffer, keys.byteOffset, keys.byteLength), label });
     this.entries += n;
   }
 
@@ -71,7 +53,9 @@ export class SortedIpMerge {
    * The counts of every input merged: sorted by key bytes (unsigned, a prefix first), each key
    * once; call once, after the last add (the inputs are let go). A loser tree over the inputs'
    * cursors: each entry taken costs log2(inputs) compares of the cursors' current words, which
-   * sit side by side in one small array.
+   * sit side by side in one small array. As a cursor moves on, its next key is checked to come
+   * after the one it leaves: throws a ContractError naming the input if one is not strictly
+   * ascending (a merge of unsorted counts would count a key twice).
    */
   result(): IpCounts {
     const { inputs } = this;
@@ -149,6 +133,15 @@ export class SortedIpMerge {
       }
       at[p] = entry + 1;
       load(p);
+      const order = compareTo(cursorWords, c, w0, w1, w2, w3);
+      if (
+        order < 0 ||
+        (order === 0 && !(isLong(cursorWords, c) && this.compareLong(p, entry + 1, p, entry) > 0))
+      ) {
+        throw new ContractError(
+          `IP counts of ${inputs[p]!.label} are not in strictly ascending byte order at entry ${entry + 1}: rerun the execution with one deployed version`,
+        );
+      }
       for (let node = (p + leaves) >> 1; node >= 1; node >>= 1) {
         const loser = tree[node]!;
         if (less(loser, p)) {
@@ -292,11 +285,12 @@ function keyWords(b: Uint8Array, view: DataView, s: number, e: number, words: In
   }
 }
 
-/** The words at wa against those at wb: negative, zero or positive. */
-function compareAt(words: Int32Array, wa: number, wb: number): number {
-  for (let j = 0; j < WORDS; j++) {
-    if (words[wa + j] !== words[wb + j]) return words[wa + j]! < words[wb + j]! ? -1 : 1;
-  }
+/** The words at words[w...] against w0-w3: negative, zero or positive. */
+function compareTo(words: Int32Array, w: number, w0: number, w1: number, w2: number, w3: number): number {
+  if (words[w] !== w0) return words[w]! < w0 ? -1 : 1;
+  if (words[w + 1] !== w1) return words[w + 1]! < w1 ? -1 : 1;
+  if (words[w + 2] !== w2) return words[w + 2]! < w2 ? -1 : 1;
+  if (words[w + 3] !== w3) return words[w + 3]! < w3 ? -1 : 1;
   return 0;
 }
 

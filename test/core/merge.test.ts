@@ -198,7 +198,7 @@ describe("mergeAggregates", () => {
       /IP counts of part 2 are not in strictly/,
     );
     const { plan, partials } = await runCore({ bytes: utf8(`${EDGAR_HEADER}\n${csvLine(edgarRow({}))}\n`) });
-    const bad = { ...partials[0]!, aggregate: outOfOrder };
+    const bad = { ...partials[0]!, aggregate: { ...partials[0]!.aggregate, ipCounts: outOfOrder.ipCounts } };
     expect(() => reducePartials(plan, [bad])).toThrow(
       `IP counts of partial ${bad.index} of run ${plan.runId} are not in strictly ascending byte order at entry 1`,
     );
