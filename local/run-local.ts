@@ -58,6 +58,8 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
       archive,
       options: input.options,
       work,
+      // Every worker maps in the last round of ranges too.
+      rangesMultipleOf: input.pool?.size ?? input.concurrency,
     });
     const tasks = JSON.parse(Buffer.from(await work.get(plan.tasksKey)).toString("utf8")) as RangeTask[];
     const { ranges } = await readPlan(work, plan.planKey);

@@ -15,6 +15,7 @@ export function buildPlan(
   header: HeaderLayout,
   options: RunOptions,
   now: Date,
+  rangesMultipleOf = 1,
 ): Plan {
   return {
     format: PLAN_FORMAT,
@@ -23,7 +24,7 @@ export function buildPlan(
     source,
     header,
     options,
-    ranges: planRanges(header.dataStart, source.size, options.rangeBytes),
+    ranges: planRanges(header.dataStart, source.size, options.rangeBytes, MAX_RANGES, rangesMultipleOf),
     plannedAt: now.toISOString(),
   };
 }
@@ -35,12 +36,18 @@ export const MAX_RANGES = 10_000;
  * Cuts [dataStart, size) into consecutive ranges of `rangeBytes` (the last may be shorter).
  * When that would exceed `maxRanges`, the range size grows so that exactly maxRanges or fewer
  * are made. An input with no bytes after the header yields no ranges.
+ *
+ * With `multipleOf` (the ranges a fixed set of workers maps at once), a count of more than one
+ * range that is not a multiple of it is rounded up to one and cut evenly (sizes differ by at
+ * most a byte, none above rangeBytes): 15 ranges on 2 workers would end with one worker idle for
+ * a whole range.
  */
 export function planRanges(
   dataStart: number,
   size: number,
   rangeBytes: number,
   maxRanges = MAX_RANGES,
+  multipleOf = 1,
 ): ByteRange[] {
   if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
     throw new ConfigError(`rangeBytes must be a whole number >= 1, got ${rangeBytes}`);
@@ -54,5 +61,16 @@ export function planRanges(
   for (let start = dataStart, index = 0; start < size; start += step, index++) {
     ranges.push({ index, start, end: Math.min(size, start + step) });
   }
-  return ranges;
+  if (ranges.length <= 1 || !(Number.isSafeInteger(multipleOf) && multipleOf > 1)) return ranges;
+  const count = Math.min(Math.ceil(ranges.length / multipleOf) * multipleOf, maxRanges, dataBytes);
+  if (count === ranges.length) return ranges;
+  // The first `longer` ranges get one byte more: exact integers for any object size.
+  const base = Math.floor(dataBytes / count);
+  const longer = dataBytes - base * count;
+  const boundary = (i: number) => dataStart + i * base + Math.min(i, longer);
+  return Array.from({ length: count }, (_, index) => ({
+    index,
+    start: boundary(index),
+    end: boundary(index + 1),
+  }));
 }

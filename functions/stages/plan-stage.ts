@@ -16,6 +16,8 @@ export interface PlanStageInput {
   readonly options: RunOptions;
   readonly work: ObjectStore;
   readonly now?: Date;
+  /** Round the range count up to a multiple of this: the workers that map them at once (in-process). */
+  readonly rangesMultipleOf?: number;
 }
 
 /** Validates the header, cuts the object into ranges, writes the plan and the Map's items. */
@@ -37,7 +39,7 @@ export async function planRun(input: PlanStageInput): Promise<PlanResult> {
     stem: sourceStem(archive === undefined ? location.key : memberKey(archive.key, archive.member)),
     ...(archive === undefined ? {} : { archive }),
   };
-  const plan = buildPlan(runId, sourceRef, header, options, input.now ?? new Date());
+  const plan = buildPlan(runId, sourceRef, header, options, input.now ?? new Date(), input.rangesMultipleOf);
   const planKey = workKeys.plan(runId);
   const tasksKey = workKeys.tasks(runId);
   const tasks: RangeTask[] = plan.ranges.map((r) => ({ version: 1, runId, planKey, index: r.index }));

@@ -68,6 +68,44 @@ describe("planRanges", () => {
     );
   });
 
+  it("rounds more than one range up to a multiple of the workers, cut evenly, none above rangeBytes", () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 1000 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 1 << 20 }),
+        fc.integer({ min: 1, max: 2000 }),
+        fc.integer({ min: 1, max: 64 }),
+        (dataStart, dataBytes, rangeBytes, maxRanges, workers) => {
+          const size = dataStart + dataBytes;
+          const plain = planRanges(dataStart, size, rangeBytes, maxRanges);
+
+          const ranges = planRanges(dataStart, size, rangeBytes, maxRanges, workers);
+
+          expect(ranges[0]!.start).toBe(dataStart);
+          expect(ranges.at(-1)!.end).toBe(size);
+          const lengths = ranges.map((r) => r.end - r.start);
+          const fault = ranges.find(
+            (r, i) => r.index !== i || (i > 0 && r.start !== ranges[i - 1]!.end) || lengths[i]! < 1,
+          );
+          expect(fault).toBeUndefined();
+          if (ranges.length !== plain.length) {
+            expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(1);
+          }
+          expect(Math.max(...lengths)).toBeLessThanOrEqual(plain[0]!.end - plain[0]!.start);
+          expect(ranges.length).toBeLessThanOrEqual(maxRanges);
+          const rounded = Math.min(Math.ceil(plain.length / workers) * workers, maxRanges, dataBytes);
+          if (plain.length === 1 || rounded === plain.length) expect(ranges).toEqual(plain);
+          else expect(ranges.length).toBe(rounded);
+        },
+      ),
+      { seed: 13, numRuns: 500 },
+    );
+    // 1 GB at 64 MiB: 15 ranges, 16 on two workers.
+    expect(planRanges(95, 1e9, 64 << 20, MAX_RANGES, 2)).toHaveLength(16);
+    expect(planRanges(95, 1e9, 64 << 20, MAX_RANGES, 1)).toHaveLength(15);
+  });
+
   it("defaults maxRanges to 10,000: a 2.7 GB day at 1-byte ranges gets 10,000 ranges", () => {
     const size = 2_730_000_000;
     const ranges = planRanges(95, size, 1);
