@@ -2,6 +2,11 @@
  * A pool of worker threads, one per core by default, that run exported functions of TypeScript
  * modules: the local Lambda containers (aws/lambda-worker-pool.ts) and the in-process engine's
  * map tasks both run on it, so every core parses ranges. Calls queue for a free worker.
+ *
+ * A worker that dies is replaced, but not endlessly: a thread that cannot start (a module that
+ * kills it as it loads, an environment every thread dies in) would otherwise be started again and
+ * again, burning CPU while calls wait. After DEATHS_BEFORE_BROKEN workers in a row die before
+ * answering any call, the pool starts no more and every waiting and later call fails.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -10,7 +15,9 @@ import { workerModule } from "./worker-bundles";
 export interface WorkerPool {
   /**
    * Runs `name(payload)` exported by the module at `moduleUrl` on a free worker. A call still
-   * running after `timeoutMs` ends its worker and fails with Sandbox.Timedout, as on Lambda.
+   * running after `timeoutMs` ends its worker and fails with Sandbox.Timedout, as on Lambda; a
+   * worker that dies during the call fails it with Runtime.ExitError. Once the pool is broken
+   * (see above), calls fail with WorkerPoolBroken.
    */
   run<T>(moduleUrl: string, name: string, payload: unknown, options?: { timeoutMs?: number }): Promise<T>;
   readonly size: number;
@@ -26,17 +33,36 @@ export class WorkerCallError extends Error {
   }
 }
 
+/** Workers in a row that die before answering a call, after which the pool starts no more. */
+export const DEATHS_BEFORE_BROKEN = 3;
+
+/** The error of every call once the pool has stopped replacing dead workers. */
+function brokenPoolError(deaths: number, code: number, crash: Error | undefined): WorkerCallError {
+  return new WorkerCallError({
+    name: "WorkerPoolBroken",
+    message:
+      `${deaths} worker threads in a row exited before answering a call, the last with code ${code}` +
+      `${crash === undefined ? "" : ` (${crash.name}: ${crash.message})`}; the pool starts no more, ` +
+      "and its calls fail until what ends the threads is fixed",
+    ...(crash?.stack === undefined ? {} : { stack: crash.stack }),
+  });
+}
+
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
-interface Reply {
-  id: number;
-  ok: boolean;
-  result?: unknown;
-  error?: { name: string; message: string; stack?: string };
+/** A call waiting for a free worker. */
+interface Waiting {
+  resolve: (worker: Worker) => void;
+  reject: (e: unknown) => void;
 }
+
+/** What a worker thread posts: once that it is ready for calls, then one reply per call. */
+type WorkerMessage =
+  | { ready: true }
+  | { id: number; ok: boolean; result?: unknown; error?: { name: string; message: string; stack?: string } };
 
 export function startWorkerPool(
   options: { size?: number; environment?: Record<string, string> } = {},
@@ -44,16 +70,19 @@ export function startWorkerPool(
   const size = Math.max(1, options.size ?? availableParallelism());
   const workers = new Set<Worker>();
   const idle: Worker[] = [];
-  const waiting: ((w: Worker) => void)[] = [];
+  const waiting: Waiting[] = [];
   const pending = new Map<number, Pending>();
   const busyWith = new Map<Worker, number>();
   const timedOutAfter = new Map<Worker, number>();
   let nextId = 0;
   let closing = false;
+  /** Workers that died since a worker last answered a call, not counting those ended by a timeout. */
+  let deathsInARow = 0;
+  let broken: WorkerCallError | undefined;
   const release = (worker: Worker) => {
     busyWith.delete(worker);
     const next = waiting.shift();
-    if (next !== undefined) next(worker);
+    if (next !== undefined) next.resolve(worker);
     else idle.push(worker);
   };
   const spawn = () => {
@@ -62,10 +91,19 @@ export function startWorkerPool(
     });
     workers.add(worker);
     let crash: Error | undefined;
-    worker.on("message", (m: Reply) => {
+    let answered = false;
+    worker.on("message", (m: WorkerMessage) => {
+      // Only a started thread takes calls, so one that dies as it starts fails none of them.
+      if ("ready" in m) {
+        release(worker);
+        return;
+      }
       // A worker past its timeout is being ended: its call fails as timed out when it exits,
       // and it is not handed to another call meanwhile.
       if (timedOutAfter.has(worker)) return;
+      // Any reply, even a handler's error, shows that workers start and run calls.
+      answered = true;
+      deathsInARow = 0;
       const p = pending.get(m.id);
       pending.delete(m.id);
       release(worker);
@@ -77,7 +115,9 @@ export function startWorkerPool(
       crash = e;
     });
     // A worker that dies (an uncaught error, terminated, out of memory) fails the call it was
-    // running, as a Lambda whose runtime exits does; a new worker takes its place.
+    // running, as a Lambda whose runtime exits does; a new worker takes its place unless too
+    // many in a row died without answering a call. A worker ended by a timeout was running its
+    // call, so its death says nothing about whether workers can start.
     worker.on("exit", (code) => {
       workers.delete(worker);
       const at = idle.indexOf(worker);
@@ -101,16 +141,26 @@ export function startWorkerPool(
         );
         pending.delete(id);
       }
-      if (!closing) release(spawn());
+      if (closing || broken !== undefined) return;
+      if (!answered && timeoutMs === undefined) deathsInARow++;
+      if (deathsInARow < DEATHS_BEFORE_BROKEN) {
+        spawn();
+        return;
+      }
+      broken = brokenPoolError(deathsInARow, code, crash);
+      for (const call of waiting.splice(0)) call.reject(broken);
     });
-    return worker;
   };
-  for (let i = 0; i < size; i++) idle.push(spawn());
+  for (let i = 0; i < size; i++) spawn();
   const acquire = () =>
-    new Promise<Worker>((resolve) => {
+    new Promise<Worker>((resolve, reject) => {
+      if (broken !== undefined) {
+        reject(broken);
+        return;
+      }
       const worker = idle.pop();
       if (worker !== undefined) resolve(worker);
-      else waiting.push(resolve);
+      else waiting.push({ resolve, reject });
     });
   return {
     size,

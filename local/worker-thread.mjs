@@ -28,3 +28,6 @@ parentPort.on("message", async ({ id, module, name, payload }) => {
     });
   }
 });
+
+// The pool hands this thread calls only from now on: a thread that dies before this fails no call.
+parentPort.postMessage({ ready: true });
