@@ -61,7 +61,12 @@ export interface ServerErrorColumns {
 export interface IpCounts {
   readonly keys: Uint8Array;
   readonly ends: Uint32Array;
-  readonly counts: Float64Array;
+  /**
+   * Whole numbers. A decoded partial's counts stay the 32-bit view of its buffer that it carries
+   * them in (copying them out to 64 bits would touch fresh memory for every entry); merged and
+   * freshly counted ones are 64-bit floats.
+   */
+  readonly counts: Float64Array | Uint32Array;
 }
 
 export function emptyIpCounts(): IpCounts {

@@ -43,7 +43,7 @@ export function encodePartial(partial: RangePartial): Uint8Array {
     [
       "ipCounts",
       countsFit32 ? "u32" : "f64",
-      countsFit32 ? Uint32Array.from(ipCounts.counts) : ipCounts.counts,
+      countsFit32 ? Uint32Array.from(ipCounts.counts) : Float64Array.from(ipCounts.counts),
     ],
   ];
   const doc: HeaderDoc = {
@@ -121,14 +121,14 @@ export function decodePartial(bytes: Uint8Array, where: string): RangePartial {
   const keys = views.get("ipKeys");
   const ends = views.get("ipEnds");
   const counts = views.get("ipCounts");
-  if (!(keys instanceof Uint8Array) || !(ends instanceof Uint32Array) || counts === undefined) {
+  if (
+    !(keys instanceof Uint8Array) ||
+    !(ends instanceof Uint32Array) ||
+    !(counts instanceof Float64Array || counts instanceof Uint32Array)
+  ) {
     throw new ContractError(`partial ${where} lacks its ip sections: rerun the execution`);
   }
-  const ipCounts: IpCounts = {
-    keys,
-    ends,
-    counts: counts instanceof Float64Array ? counts : Float64Array.from(counts as Uint32Array),
-  };
+  const ipCounts: IpCounts = { keys, ends, counts };
   const { sections: _, aggregate, ...rest } = doc;
   return { ...rest, aggregate: { ...aggregate, ipCounts } };
 }

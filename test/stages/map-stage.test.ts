@@ -8,6 +8,7 @@ import { decodePartial } from "../../functions/core/partial-codec";
 import { processRange } from "../../functions/core/process-range";
 import { workKeys } from "../../functions/stages/layout";
 import { mapRange } from "../../functions/stages/map-stage";
+import { withFloatCounts } from "../helpers/decoded-partial";
 import { csvLine, edgarRow } from "../helpers/edgar-csv";
 import { plannedDay } from "../helpers/planned-day";
 
@@ -37,7 +38,7 @@ describe("mapRange", () => {
     expect(result.rowsRead).toBeGreaterThan(0);
     expect(opened).toEqual([plan.source]);
     expect(work.types.get(key)).toBe("application/octet-stream");
-    const written = decodePartial(work.objects.get(key)!, key);
+    const written = withFloatCounts(decodePartial(work.objects.get(key)!, key));
     const { seconds, ...rest } = written;
     expect(seconds).toBeGreaterThanOrEqual(0);
     expect(seconds).toBeLessThan(60);
