@@ -13,7 +13,7 @@ import parquetThrift from "parquetjs-lite/gen-nodejs/parquet_types.js";
 import rle from "parquetjs-lite/lib/codec/rle.js";
 import { deflate } from "parquetjs-lite/lib/compression.js";
 import { serializeThrift } from "parquetjs-lite/lib/util.js";
-import { type ColumnValues, isUtf8, type Table, type TableColumn, type Utf8Values } from "./tables";
+import { type ColumnValues, isUtf8, startOf, type Table, type TableColumn, type Utf8Values } from "./tables";
 
 /** A write target that collects the bytes the envelope writer hands it. */
 class MemorySink {
@@ -77,13 +77,15 @@ function encodeColumnChunk(
 ): { pieces: Buffer[]; length: number; metadata: { value: unknown; length: number } } {
   const optional = column.optional === true;
   const nulls = isUtf8(column.values) ? column.values.nulls : undefined;
-  // Rows with a value; a column without nulls (most) has every row.
+  const order = column.order;
+  // The values of the rows that have one; a column without nulls (most) has every row.
   let present = new Int32Array(to - from);
   const dlevels: number[] = [];
   let count = 0;
-  for (let i = from; i < to; i++) {
+  for (let row = from; row < to; row++) {
+    const i = order === undefined ? row : order[row]!;
     const isNull = nulls !== undefined && nulls[i] === 1;
-    if (isNull && !optional) throw new Error(`column ${column.name} is required but row ${i} is null`);
+    if (isNull && !optional) throw new Error(`column ${column.name} is required but row ${row} is null`);
     if (optional) dlevels.push(isNull ? 0 : 1);
     if (!isNull) present[count++] = i;
   }
@@ -135,7 +137,7 @@ function encodeColumnChunk(
   };
 }
 
-/** PLAIN encoding of the non-null values at `rows`, with their min and max PLAIN-encoded. */
+/** PLAIN encoding of the values at `rows` (non-null ones), with their min and max PLAIN-encoded. */
 function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; min: Buffer; max: Buffer } {
   const v: ColumnValues = column.values;
   if (isUtf8(v)) return encodeByteArrays(v, rows);
@@ -163,15 +165,18 @@ function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; m
 /** PLAIN BYTE_ARRAY: each value as its length (uint32 LE) and bytes; min/max in unsigned byte order. */
 function encodeByteArrays(v: Utf8Values, rows: Int32Array): { values: Buffer; min: Buffer; max: Buffer } {
   let size = 0;
-  for (let k = 0; k < rows.length; k++) size += 4 + v.ends[rows[k]!]! - v.starts[rows[k]!]!;
+  for (let k = 0; k < rows.length; k++) size += 4 + v.ends[rows[k]!]! - startOf(v, rows[k]!);
   const out = Buffer.allocUnsafe(size);
   const bytes = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength);
   let at = 0;
-  let minAt = rows[0] ?? -1;
-  let maxAt = minAt;
+  // The bounds of the least and greatest values so far, kept at hand (rows come in any order).
+  let minStart = rows.length === 0 ? 0 : startOf(v, rows[0]!);
+  let minEnd = rows.length === 0 ? 0 : v.ends[rows[0]!]!;
+  let maxStart = minStart;
+  let maxEnd = minEnd;
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
-    const start = v.starts[i]!;
+    const start = startOf(v, i);
     const end = v.ends[i]!;
     const length = end - start;
     out[at] = length;
@@ -182,12 +187,20 @@ function encodeByteArrays(v: Utf8Values, rows: Int32Array): { values: Buffer; mi
     if (length <= 64) for (let j = 0; j < length; j++) out[at + 4 + j] = bytes[start + j]!;
     else bytes.copy(out, at + 4, start, end);
     at += 4 + length;
-    if (compareBytes(bytes, start, end, v.starts[minAt]!, v.ends[minAt]!) < 0) minAt = i;
-    if (compareBytes(bytes, start, end, v.starts[maxAt]!, v.ends[maxAt]!) > 0) maxAt = i;
+    if (compareBytes(bytes, start, end, minStart, minEnd) < 0) {
+      minStart = start;
+      minEnd = end;
+    }
+    if (compareBytes(bytes, start, end, maxStart, maxEnd) > 0) {
+      maxStart = start;
+      maxEnd = end;
+    }
   }
-  const bytesOf = (i: number) =>
-    i < 0 ? Buffer.alloc(0) : Buffer.from(bytes.subarray(v.starts[i], v.ends[i]));
-  return { values: out, min: bytesOf(minAt), max: bytesOf(maxAt) };
+  return {
+    values: out,
+    min: Buffer.from(bytes.subarray(minStart, minEnd)),
+    max: Buffer.from(bytes.subarray(maxStart, maxEnd)),
+  };
 }
 
 /** A safe integer as INT64, little-endian two's complement. */

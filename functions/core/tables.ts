@@ -6,22 +6,33 @@ import type { Aggregate, IpCounts } from "./aggregate";
 
 export type ColumnType = "UTF8" | "INT32" | "INT64" | "DATE";
 
-/** Text values: value i is bytes[starts[i], ends[i]), or null where `nulls[i]` is 1. */
+/**
+ * Text values: value i is bytes[starts[i], ends[i]), or null where `nulls[i]` is 1. Without
+ * `starts` the values lie back to back, as IP keys do: value i starts where value i - 1 ends.
+ */
 export interface Utf8Values {
   readonly bytes: Uint8Array;
-  readonly starts: Uint32Array;
+  readonly starts?: Uint32Array;
   readonly ends: Uint32Array;
   readonly nulls?: Uint8Array;
 }
 
-/** UTF8 columns hold Utf8Values; INT32 and DATE (days since 1970-01-01) Int32Array; INT64 Float64Array. */
-export type ColumnValues = Utf8Values | Int32Array | Float64Array;
+/**
+ * UTF8 columns hold Utf8Values; INT32 and DATE (days since 1970-01-01) Int32Array; INT64
+ * Float64Array or Uint32Array.
+ */
+export type ColumnValues = Utf8Values | Int32Array | Float64Array | Uint32Array;
 
 export interface TableColumn {
   readonly name: string;
   readonly type: ColumnType;
   readonly optional?: boolean;
   readonly values: ColumnValues;
+  /**
+   * Row r holds value order[r]; without it, value r. The IP tables take the merged counts'
+   * keys and counts in rank order this way, without a ranked copy of either.
+   */
+  readonly order?: Int32Array;
 }
 
 export interface Table {
@@ -72,12 +83,14 @@ export function buildTables(agg: Aggregate, topN: number): Record<TableName, Tab
   };
   const ranked = rankIps(agg.ipCounts);
   const top = ranked.subarray(0, Math.min(topN, ranked.length));
+  const ips: Utf8Values = { bytes: agg.ipCounts.keys, ends: agg.ipCounts.ends };
+  const counts = agg.ipCounts.counts;
   const ipCounts: Table = {
     name: "ip_counts",
     rowCount: ranked.length,
     columns: [
-      { name: "ip", type: "UTF8", values: ipValues(agg.ipCounts, ranked) },
-      { name: "count", type: "INT64", values: countsAt(agg.ipCounts, ranked) },
+      { name: "ip", type: "UTF8", values: ips, order: ranked },
+      { name: "count", type: "INT64", values: counts, order: ranked },
     ],
   };
   const topIps: Table = {
@@ -85,8 +98,8 @@ export function buildTables(agg: Aggregate, topN: number): Record<TableName, Tab
     rowCount: top.length,
     columns: [
       { name: "rank", type: "INT32", values: Int32Array.from(top, (_, i) => i + 1) },
-      { name: "ip", type: "UTF8", values: ipValues(agg.ipCounts, top) },
-      { name: "count", type: "INT64", values: countsAt(agg.ipCounts, top) },
+      { name: "ip", type: "UTF8", values: ips, order: top },
+      { name: "count", type: "INT64", values: counts, order: top },
     ],
   };
   return {
@@ -123,25 +136,6 @@ export function rankIps(ipCounts: IpCounts): Int32Array {
   return ranked;
 }
 
-/** The keys at `positions` of `ipCounts`, in that order, as views into its key bytes. */
-function ipValues(ipCounts: IpCounts, positions: Int32Array): Utf8Values {
-  const { keys, ends } = ipCounts;
-  const starts = new Uint32Array(positions.length);
-  const valueEnds = new Uint32Array(positions.length);
-  for (let i = 0; i < positions.length; i++) {
-    const k = positions[i]!;
-    starts[i] = k === 0 ? 0 : ends[k - 1]!;
-    valueEnds[i] = ends[k]!;
-  }
-  return { bytes: keys, starts, ends: valueEnds };
-}
-
-function countsAt(ipCounts: IpCounts, positions: Int32Array): Float64Array {
-  const out = new Float64Array(positions.length);
-  for (let i = 0; i < positions.length; i++) out[i] = ipCounts.counts[positions[i]!]!;
-  return out;
-}
-
 /** Strings (or nulls) as UTF-8 values. */
 export function utf8Values(texts: readonly (string | null)[]): Utf8Values {
   const encoded = texts.map((t) => (t === null ? null : Buffer.from(t, "utf8")));
@@ -163,10 +157,16 @@ export function isUtf8(values: ColumnValues): values is Utf8Values {
   return !ArrayBuffer.isView(values);
 }
 
-/** Value `i` of a column as a JS value: text, a number, an ISO date, or null. */
-export function valueAt(column: TableColumn, i: number): string | number | null {
+/** Where text value i starts. */
+export function startOf(v: Utf8Values, i: number): number {
+  return v.starts !== undefined ? v.starts[i]! : i === 0 ? 0 : v.ends[i - 1]!;
+}
+
+/** Row `row` of a column as a JS value: text, a number, an ISO date, or null. */
+export function valueAt(column: TableColumn, row: number): string | number | null {
   const v = column.values;
-  if (isUtf8(v)) return v.nulls?.[i] === 1 ? null : utf8.decode(v.bytes.subarray(v.starts[i], v.ends[i]));
+  const i = column.order === undefined ? row : column.order[row]!;
+  if (isUtf8(v)) return v.nulls?.[i] === 1 ? null : utf8.decode(v.bytes.subarray(startOf(v, i), v.ends[i]));
   if (column.type === "DATE") return new Date(v[i]! * MS_PER_DAY).toISOString().slice(0, 10);
   return v[i]!;
 }

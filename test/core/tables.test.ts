@@ -117,7 +117,7 @@ describe("utf8Values and valueAt", () => {
     const v = utf8Values(["a", null, "日本", ""]);
 
     expect(Buffer.from(v.bytes).toString("utf8")).toBe("a日本");
-    expect(Array.from(v.starts)).toEqual([0, 1, 1, 7]);
+    expect(Array.from(v.starts!)).toEqual([0, 1, 1, 7]);
     expect(Array.from(v.ends)).toEqual([1, 1, 7, 7]);
     expect(Array.from(v.nulls ?? [])).toEqual([0, 1, 0, 0]);
     const column = { name: "t", type: "UTF8", values: v } as const;
