@@ -3,7 +3,6 @@
 // step stands between a clone and a run, and no run pays for compiling its sources at load.
 import { spawnSync } from "node:child_process";
 import { constants } from "node:os";
-import { loadCli } from "../bundles.mjs";
 
 // On Linux the process starts again, once, with glibc's malloc asked to back its large blocks
 // (typed arrays: chunks, IP tables, partials, Parquet pages) with transparent huge pages. A run
@@ -28,5 +27,7 @@ if (
 // The AWS SDK warns once per thread that Node 20 loses its support in 2027; the deployed Lambdas
 // run Node 24, and locally the notice would repeat for every Lambda worker.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+// Loaded only here, past the restart: the first process does no more than start the second.
+const { loadCli } = await import("../bundles.mjs");
 const { runCli } = await loadCli();
 await runCli(process.argv.slice(2));
