@@ -65,24 +65,7 @@ export class SortedIpMerge {
     /** Per leaf: the sort words of the key its cursor is at. */
     const cursorWords = new Int32Array(leaves * WORDS).fill(EXHAUSTED);
     const at = new Int32Array(leaves);
-    const load = (p: number): void => {
-      const { part, view } = inputs[p]!;
-      const entry = at[p]!;
-      const c = p * WORDS;
-      if (entry === part.ends.length) cursorWords.fill(EXHAUSTED, c, c + WORDS);
-      else
-        keyWords(part.keys, view, entry === 0 ? 0 : part.ends[entry - 1]!, part.ends[entry]!, cursorWords, c);
-    };
-    for (let p = 0; p < k; p++) load(p);
-    const less = (a: number, b: number): boolean => {
-      const ca = a * WORDS;
-      const cb = b * WORDS;
-      if (cursorWords[ca] !== cursorWords[cb]) return cursorWords[ca]! < cursorWords[cb]!;
-      if (cursorWords[ca + 1] !== cursorWords[cb + 1]) return cursorWords[ca + 1]! < cursorWords[cb + 1]!;
-      if (cursorWords[ca + 2] !== cursorWords[cb + 2]) return cursorWords[ca + 2]! < cursorWords[cb + 2]!;
-      if (cursorWords[ca + 3] !== cursorWords[cb + 3]) return cursorWords[ca + 3]! < cursorWords[cb + 3]!;
-      return isLong(cursorWords, ca) && this.compareLong(a, at[a]!, b, at[b]!) < 0;
-    };
+    for (let p = 0; p < k; p++) loadCursor(inputs, at, cursorWords, p);
     // tree[0] holds the least cursor; tree[node] the loser of the match at that node.
     const tree = new Int32Array(leaves);
     const winners = new Int32Array(2 * leaves);
@@ -90,7 +73,7 @@ export class SortedIpMerge {
     for (let node = leaves - 1; node >= 1; node--) {
       const l = winners[2 * node]!;
       const r = winners[2 * node + 1]!;
-      const rightWins = less(r, l);
+      const rightWins = cursorBefore(cursorWords, at, r, l, this);
       winners[node] = rightWins ? r : l;
       tree[node] = rightWins ? l : r;
     }
@@ -132,7 +115,7 @@ export class SortedIpMerge {
         lastEntry = entry;
       }
       at[p] = entry + 1;
-      load(p);
+      loadCursor(inputs, at, cursorWords, p);
       const order = compareTo(cursorWords, c, w0, w1, w2, w3);
       if (
         order < 0 ||
@@ -144,7 +127,7 @@ export class SortedIpMerge {
       }
       for (let node = (p + leaves) >> 1; node >= 1; node >>= 1) {
         const loser = tree[node]!;
-        if (less(loser, p)) {
+        if (cursorBefore(cursorWords, at, loser, p, this)) {
           tree[node] = p;
           p = loser;
         }
@@ -158,7 +141,7 @@ export class SortedIpMerge {
   }
 
   /** Two long keys with equal words, entry ea of input a and eb of input b, by their bytes. */
-  private compareLong(a: number, ea: number, b: number, eb: number): number {
+  compareLong(a: number, ea: number, b: number, eb: number): number {
     const ka = this.longKey(a, ea);
     const kb = this.longKey(b, eb);
     return compareTails(ka, 0, ka.length, kb, 0, kb.length);
@@ -283,6 +266,44 @@ function keyWords(b: Uint8Array, view: DataView, s: number, e: number, words: In
     }
     words[w + j] = j === 3 ? ((word & ~0xff) | (length > 15 ? LONG : length)) ^ SIGN : word ^ SIGN;
   }
+}
+
+/**
+ * Points cursor p's words at its input's entry at[p], or past every key at the input's end.
+ * The merge's helpers are functions of the module, not closures made per merge: a fresh closure
+ * is a new call target, and code optimized with the last one inlined would deoptimize on it.
+ */
+function loadCursor(
+  inputs: readonly SortedInput[],
+  at: Int32Array,
+  cursorWords: Int32Array,
+  p: number,
+): void {
+  const { part, view } = inputs[p]!;
+  const entry = at[p]!;
+  const c = p * WORDS;
+  if (entry === part.ends.length) cursorWords.fill(EXHAUSTED, c, c + WORDS);
+  else keyWords(part.keys, view, entry === 0 ? 0 : part.ends[entry - 1]!, part.ends[entry]!, cursorWords, c);
+}
+
+/**
+ * Whether cursor a's key comes before cursor b's: by their sort words (at words[a * WORDS...]),
+ * then, for two long keys with equal words, by their bytes.
+ */
+function cursorBefore(
+  words: Int32Array,
+  at: Int32Array,
+  a: number,
+  b: number,
+  merge: SortedIpMerge,
+): boolean {
+  const ca = a * WORDS;
+  const cb = b * WORDS;
+  if (words[ca] !== words[cb]) return words[ca]! < words[cb]!;
+  if (words[ca + 1] !== words[cb + 1]) return words[ca + 1]! < words[cb + 1]!;
+  if (words[ca + 2] !== words[cb + 2]) return words[ca + 2]! < words[cb + 2]!;
+  if (words[ca + 3] !== words[cb + 3]) return words[ca + 3]! < words[cb + 3]!;
+  return isLong(words, ca) && merge.compareLong(a, at[a]!, b, at[b]!) < 0;
 }
 
 /** The words at words[w...] against w0-w3: negative, zero or positive. */
