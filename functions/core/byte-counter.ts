@@ -351,26 +351,50 @@ function sortInlineKeys(
   let countsTo: Float64Array = countsSpare;
   const bucketStart = new Int32Array(256);
   for (let digit = INLINE_BYTES; digit >= 0; digit--) {
-    bucketStart.fill(0);
-    for (let i = 0; i < n; i++) bucketStart[digitOf(wordsFrom, i, digit)]!++;
+    countDigits(wordsFrom, n, digit, bucketStart);
     if (n === 0 || bucketStart[digitOf(wordsFrom, 0, digit)] === n) continue;
     for (let d = 0, sum = 0; d < 256; d++) {
       const inBucket = bucketStart[d]!;
       bucketStart[d] = sum;
       sum += inBucket;
     }
-    for (let i = 0; i < n; i++) {
-      const j = bucketStart[digitOf(wordsFrom, i, digit)]!++;
-      countsTo[j] = countsFrom[i]!;
-      wordsTo[j * 4] = wordsFrom[i * 4]!;
-      wordsTo[j * 4 + 1] = wordsFrom[i * 4 + 1]!;
-      wordsTo[j * 4 + 2] = wordsFrom[i * 4 + 2]!;
-      wordsTo[j * 4 + 3] = wordsFrom[i * 4 + 3]!;
-    }
+    scatterByDigit(wordsFrom, countsFrom, wordsTo, countsTo, n, digit, bucketStart);
     [countsFrom, countsTo] = [countsTo, countsFrom];
     [wordsFrom, wordsTo] = [wordsTo, wordsFrom];
   }
   return { sorted: wordsFrom, sortedCounts: countsFrom };
+}
+
+// A pass's two loops are functions of their own, called once per pass: each is optimized whole
+// after the first passes of a mapper's first range. Inline in sortInlineKeys, the loops were
+// compiled on the fly (on-stack replacement) without feedback for the code after them, and the
+// first ranges paid for the deoptimizations: sorting a mapper's first 64 MiB range took 220-250
+// ms that way, 105 ms this way (35 ms once warm).
+
+/** bucketStart[d]: how many of the n keys have digit d at `digit`. */
+function countDigits(words: Int32Array, n: number, digit: number, bucketStart: Int32Array): void {
+  bucketStart.fill(0);
+  for (let i = 0; i < n; i++) bucketStart[digitOf(words, i, digit)]!++;
+}
+
+/** Moves each key (its words and count) to the next place of its digit's bucket. */
+function scatterByDigit(
+  wordsFrom: Int32Array,
+  countsFrom: Float64Array,
+  wordsTo: Int32Array,
+  countsTo: Float64Array,
+  n: number,
+  digit: number,
+  bucketStart: Int32Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const j = bucketStart[digitOf(wordsFrom, i, digit)]!++;
+    countsTo[j] = countsFrom[i]!;
+    wordsTo[j * 4] = wordsFrom[i * 4]!;
+    wordsTo[j * 4 + 1] = wordsFrom[i * 4 + 1]!;
+    wordsTo[j * 4 + 2] = wordsFrom[i * 4 + 2]!;
+    wordsTo[j * 4 + 3] = wordsFrom[i * 4 + 3]!;
+  }
 }
 
 /**
