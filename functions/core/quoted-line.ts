@@ -39,7 +39,9 @@ export function splitQuotedLine(line: Uint8Array): QuotedLineSplit {
   const fields = rows[0] ?? [];
   const encoded = fields.map((f) => encoder.encode(f));
   const total = encoded.reduce((n, f) => n + f.length, 0);
-  const bytes = new Uint8Array(total);
+  // A Buffer, the kind of array unquoted lines arrive in (range-scanner.ts), so the typing code
+  // sees one kind.
+  const bytes = Buffer.alloc(total);
   const starts = new Int32Array(fields.length);
   const ends = new Int32Array(fields.length);
   let at = 0;

@@ -42,7 +42,9 @@ export async function scanRange(
 ): Promise<RangeBounds> {
   // Enough to tell a line is too long, and to quote its start in the quarantine.
   const keep = Math.max(maxRecordBytes + 1, RAW_CLIP_BYTES);
-  let carry = new Uint8Array(Math.min(keep, 64 * 1024));
+  // A Buffer, as every chunk is: the sink's hot functions then see one kind of array (a
+  // Uint8Array here deoptimized eight of them at the first chunk boundary, --trace-deopt).
+  let carry = Buffer.alloc(Math.min(keep, 64 * 1024));
   let carryLength = 0; // bytes of the pending line held in carry
   let pendingLength = 0; // true length of the pending line so far
   let pendingLastByte = -1;
@@ -63,7 +65,7 @@ export async function scanRange(
     const take = Math.min(to - from, keep - carryLength);
     if (take > 0) {
       if (carryLength + take > carry.length) {
-        const grown = new Uint8Array(Math.min(keep, Math.max(carry.length * 2, carryLength + take)));
+        const grown = Buffer.alloc(Math.min(keep, Math.max(carry.length * 2, carryLength + take)));
         grown.set(carry.subarray(0, carryLength));
         carry = grown;
       }
