@@ -1,13 +1,14 @@
 // Bundles of the TypeScript sources, so a process or a worker thread starts without tsx's loader:
 // through the loader every module (packages included) is resolved on a hooks thread and each
 // source compiled at load, which costs each process about half a second of a core. esbuild builds
-// a module and what it imports from the repository into one ESM file, cached in
-// .cache/bundles/<hash of the sources>/ until the sources or the locked packages change; packages
-// stay external and load from node_modules. Plain JavaScript: the CLI's launcher loads it first.
+// a module and what it imports from the repository into an ESM file (and one per module imported
+// dynamically), cached in .cache/bundles/<hash of the sources>/ until the sources or the locked
+// packages change; packages stay external and load from node_modules. Plain JavaScript: the CLI's
+// launcher loads it first.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
 export const REPO = resolve(import.meta.dirname, "..");
@@ -84,7 +85,7 @@ const sourceLocations = {
   name: "source-locations",
   setup(build) {
     build.onLoad({ filter: /\.(?:[mc]?ts|mjs)$/ }, async (args) => {
-      if (args.path.includes(`${join("node_modules", "")}`)) return undefined;
+      if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
       const location = {
         url: pathToFileURL(args.path).href,
         dirname: dirname(args.path),
