@@ -32,10 +32,20 @@ export function sourcesHash(dirs, files, salt = "") {
 }
 
 /** What every bundle's sources are: the code it can import, the locked packages, the compiler settings. */
-export const BUNDLED_SOURCES = {
+const BUNDLED_SOURCES = {
   dirs: ["functions", "infra", "local"],
   files: ["package-lock.json", "tsconfig.json"],
 };
+
+// Kept on globalThis, not in this module: the launcher loads this file and the CLI's bundle holds
+// a copy of it, and both need the hash; it is computed once per thread (~100 files read).
+const SOURCES_HASH = Symbol.for("edgar-etl.bundledSourcesHash");
+
+/** sourcesHash of BUNDLED_SOURCES, computed once per thread. */
+export function bundledSourcesHash() {
+  globalThis[SOURCES_HASH] ??= sourcesHash(BUNDLED_SOURCES.dirs, BUNDLED_SOURCES.files);
+  return globalThis[SOURCES_HASH];
+}
 
 /**
  * The path of a bundle of the module at `entry` (a path), built from the sources whose hash is
@@ -108,9 +118,7 @@ export async function loadCli() {
   const source = join(REPO, "local", "cli.ts");
   let url;
   try {
-    url = pathToFileURL(
-      await bundleModule(source, sourcesHash(BUNDLED_SOURCES.dirs, BUNDLED_SOURCES.files)),
-    ).href;
+    url = pathToFileURL(await bundleModule(source, bundledSourcesHash())).href;
   } catch {
     const { register } = await import("tsx/esm/api");
     register();

@@ -4,9 +4,8 @@
  * for the user: the first run builds it.
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { BUNDLED_SOURCES, bundleModule, sourcesHash } from "./bundles.mjs";
+import { bundledSourcesHash, bundleModule } from "./bundles.mjs";
 
-let sources: string | undefined;
 const bundles = new Map<string, Promise<string>>();
 
 /** The URL of a bundle of the module at `moduleUrl`; the module's own URL if bundling fails. */
@@ -14,8 +13,7 @@ export function workerModule(moduleUrl: string): Promise<string> {
   if (!moduleUrl.endsWith(".ts")) return Promise.resolve(moduleUrl);
   let bundle = bundles.get(moduleUrl);
   if (bundle === undefined) {
-    sources ??= sourcesHash(BUNDLED_SOURCES.dirs, BUNDLED_SOURCES.files);
-    bundle = bundleModule(fileURLToPath(moduleUrl), sources).then(
+    bundle = bundleModule(fileURLToPath(moduleUrl), bundledSourcesHash()).then(
       (path) => pathToFileURL(path).href,
       () => moduleUrl,
     );

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLED_SOURCES, bundleModule, REPO, sourcesHash } from "../../local/bundles.mjs";
+import { bundledSourcesHash, bundleModule, REPO } from "../../local/bundles.mjs";
 
 const run = promisify(execFile);
 
@@ -87,10 +87,7 @@ describe("bundleModule", () => {
 describe("the CLI's bundle", () => {
   it("loads and answers --help in plain Node.js, without tsx's loader", async () => {
     // Prepare
-    const path = await bundleModule(
-      join(REPO, "local", "cli.ts"),
-      sourcesHash(BUNDLED_SOURCES.dirs, BUNDLED_SOURCES.files),
-    );
+    const path = await bundleModule(join(REPO, "local", "cli.ts"), bundledSourcesHash());
     const script = `const { main } = await import(${JSON.stringify(pathToFileURL(path).href)}); process.exitCode = await main(["--help"]);`;
 
     // Act
