@@ -24,6 +24,14 @@ function assertTiles(ranges: ReturnType<typeof planRanges>, dataStart: number, s
   return step;
 }
 
+/** dataStart, dataBytes (up to 1 TiB), rangeBytes and maxRanges of a plan that may hit maxRanges. */
+const boundedPlan = [
+  fc.nat({ max: 1000 }),
+  fc.integer({ min: 1, max: 2 ** 40 }),
+  fc.integer({ min: 1, max: 1 << 20 }),
+  fc.integer({ min: 1, max: 2000 }),
+] as const;
+
 describe("planRanges", () => {
   it("tiles [dataStart, size) with contiguous ranges of rangeBytes, the last maybe shorter", () => {
     fc.assert(
@@ -47,23 +55,17 @@ describe("planRanges", () => {
 
   it("never makes more than maxRanges: the range size grows, to the smallest that fits", () => {
     fc.assert(
-      fc.property(
-        fc.nat({ max: 1000 }),
-        fc.integer({ min: 1, max: 2 ** 40 }),
-        fc.integer({ min: 1, max: 1 << 20 }),
-        fc.integer({ min: 1, max: 2000 }),
-        (dataStart, dataBytes, rangeBytes, maxRanges) => {
-          const size = dataStart + dataBytes;
+      fc.property(...boundedPlan, (dataStart, dataBytes, rangeBytes, maxRanges) => {
+        const size = dataStart + dataBytes;
 
-          const ranges = planRanges(dataStart, size, rangeBytes, maxRanges);
+        const ranges = planRanges(dataStart, size, rangeBytes, maxRanges);
 
-          expect(ranges.length).toBeLessThanOrEqual(maxRanges);
-          const step = assertTiles(ranges, dataStart, size);
-          expect(step).toBeGreaterThanOrEqual(Math.min(rangeBytes, dataBytes));
-          // Grown only as much as needed: one byte less per range would not fit in maxRanges.
-          if (step > rangeBytes) expect(Math.ceil(dataBytes / (step - 1))).toBeGreaterThan(maxRanges);
-        },
-      ),
+        expect(ranges.length).toBeLessThanOrEqual(maxRanges);
+        const step = assertTiles(ranges, dataStart, size);
+        expect(step).toBeGreaterThanOrEqual(Math.min(rangeBytes, dataBytes));
+        // Grown only as much as needed: one byte less per range would not fit in maxRanges.
+        if (step > rangeBytes) expect(Math.ceil(dataBytes / (step - 1))).toBeGreaterThan(maxRanges);
+      }),
       { seed: 12, numRuns: 500 },
     );
   });
@@ -71,10 +73,7 @@ describe("planRanges", () => {
   it("rounds more than one range up to a multiple of the workers, cut evenly, none above rangeBytes", () => {
     fc.assert(
       fc.property(
-        fc.nat({ max: 1000 }),
-        fc.integer({ min: 1, max: 2 ** 40 }),
-        fc.integer({ min: 1, max: 1 << 20 }),
-        fc.integer({ min: 1, max: 2000 }),
+        ...boundedPlan,
         fc.integer({ min: 1, max: 64 }),
         (dataStart, dataBytes, rangeBytes, maxRanges, workers) => {
           const size = dataStart + dataBytes;

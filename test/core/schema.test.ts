@@ -7,19 +7,8 @@ import { EDGAR_COLUMN_NAMES } from "../../functions/core/schema";
 import { csvFile, csvLine, EDGAR_COLUMNS, edgarRow } from "../helpers/edgar-csv";
 import { runCore } from "../helpers/run-core";
 
-const OPTIONAL = [
-  "zone",
-  "cik",
-  "accession",
-  "extention",
-  "size",
-  "idx",
-  "norefer",
-  "noagent",
-  "find",
-  "crawler",
-  "browser",
-];
+const REQUIRED = ["ip", "date", "time", "code"];
+const OPTIONAL = EDGAR_COLUMNS.filter((c) => !REQUIRED.includes(c));
 const OPTIONAL_INTEGERS = ["zone", "cik", "size", "idx", "norefer", "noagent", "find", "crawler"];
 
 describe("EDGAR schema", () => {
