@@ -20,7 +20,8 @@ import { formatSummary } from "./summary";
 
 const RUN_USAGE = `usage: edgar-etl run <file.csv> --out <dir> [options]
   --engine local-aws|in-process  the emulated AWS pipeline (default) or the stages called directly
-  --range-bytes N                target bytes per range (default 64 MiB)
+  --range-bytes N                target bytes per range (default 64 MiB; in-process: two rounds
+                                 per worker, 64 to 256 MiB)
   --sample F --seed S            keep a deterministic fraction F of the records
   --mode permissive|dropmalformed|failfast   what corrupt records do (default permissive)
   --top N                        IPs in top_ips (default 20)
@@ -304,6 +305,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
         outDir,
         options,
         concurrency,
+        rangesForWorkers: values["range-bytes"] === undefined,
         onProgress: progress.update,
       });
       ({ validation, seconds } = outcome);

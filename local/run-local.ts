@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { fileObjectStore } from "../functions/adapters/file-object-store";
 import type { ByteRange, PlanResult, RangeTask, ReduceResult, RunOptions } from "../functions/contracts";
 import { forEachConcurrently } from "../functions/core/concurrency";
+import { rangeBytesForWorkers } from "../functions/core/plan";
 import type { ValidationReport } from "../functions/core/validation";
 import { mapRange } from "../functions/stages/map-stage";
 import { planRun } from "../functions/stages/plan-stage";
@@ -25,6 +26,11 @@ export interface LocalRunInput {
   readonly options: RunOptions;
   /** Ranges in flight at once: the number of map worker threads. */
   readonly concurrency: number;
+  /**
+   * The run names no range size: the ranges are sized for the workers (rangeBytesForWorkers),
+   * with options.rangeBytes (the Lambdas' default) as the smallest.
+   */
+  readonly rangesForWorkers?: boolean;
   /** Map workers to use instead of starting `concurrency` of them for this run. */
   readonly pool?: WorkerPool;
   readonly runId?: string;
@@ -51,15 +57,23 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
   try {
     // A .zip or .gz input is inflated to a staged CSV first, by the stage the Inflate Lambda runs.
     const { source, location, archive } = await openLocalInput(input.file, runId, work, workDir);
+    const workers = input.pool?.size ?? input.concurrency;
+    const options: RunOptions =
+      input.rangesForWorkers === true
+        ? {
+            ...input.options,
+            rangeBytes: rangeBytesForWorkers(source.size, workers, input.options.rangeBytes),
+          }
+        : input.options;
     const plan = await planRun({
       runId,
       source,
       location,
       archive,
-      options: input.options,
+      options,
       work,
       // Every worker maps in the last round of ranges too.
-      rangesMultipleOf: input.pool?.size ?? input.concurrency,
+      rangesMultipleOf: workers,
     });
     const tasks = JSON.parse(Buffer.from(await work.get(plan.tasksKey)).toString("utf8")) as RangeTask[];
     const { ranges } = await readPlan(work, plan.planKey);

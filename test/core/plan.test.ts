@@ -6,7 +6,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../functions/core/errors";
-import { MAX_RANGES, planRanges } from "../../functions/core/plan";
+import {
+  MAX_RANGES,
+  MAX_WORKER_RANGE_BYTES,
+  planRanges,
+  rangeBytesForWorkers,
+} from "../../functions/core/plan";
 
 /** Checks the tiling and returns the common range length (all but the last). */
 function assertTiles(ranges: ReturnType<typeof planRanges>, dataStart: number, size: number): number {
@@ -140,5 +145,45 @@ describe("planRanges", () => {
   it("rejects a dataStart outside the object", () => {
     expect(() => planRanges(101, 100, 10)).toThrow(ConfigError);
     expect(() => planRanges(-1, 100, 10)).toThrow(/dataStart -1 is outside the object \(size 100\)/);
+  });
+});
+
+describe("rangeBytesForWorkers", () => {
+  const MiB = 1 << 20;
+
+  it("is the smallest size that gives each worker at most two rounds, within [floor, ceiling]", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 42 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 1 << 30 }),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        (dataBytes, workers, floor, extra) => {
+          const ceiling = floor + extra;
+          const rangeBytes = rangeBytesForWorkers(dataBytes, workers, floor, ceiling);
+          expect(Number.isSafeInteger(rangeBytes)).toBe(true);
+          expect(rangeBytes).toBeGreaterThanOrEqual(floor);
+          expect(rangeBytes).toBeLessThanOrEqual(ceiling);
+          // The smallest size that maps the data in at most two rounds, unless a bound says otherwise.
+          if (rangeBytes < ceiling)
+            expect(Math.ceil(dataBytes / rangeBytes)).toBeLessThanOrEqual(2 * workers);
+          if (rangeBytes > floor)
+            expect(Math.ceil(dataBytes / (rangeBytes - 1))).toBeGreaterThan(2 * workers);
+        },
+      ),
+      { seed: 17, numRuns: 500 },
+    );
+  });
+
+  it("sizes the bench's days for 2 workers: 1 GB in 4 ranges, 2.7 GB at the 256 MiB ceiling, 2 MB at the floor", () => {
+    expect(MAX_WORKER_RANGE_BYTES).toBe(256 * MiB);
+    expect(rangeBytesForWorkers(1e9, 2, 64 * MiB)).toBe(250_000_000);
+    expect(planRanges(95, 1e9, rangeBytesForWorkers(1e9, 2, 64 * MiB), MAX_RANGES, 2)).toHaveLength(4);
+    expect(rangeBytesForWorkers(2.7e9, 2, 64 * MiB)).toBe(256 * MiB);
+    expect(planRanges(95, 2.7e9, 256 * MiB, MAX_RANGES, 2)).toHaveLength(12);
+    expect(rangeBytesForWorkers(2e6, 2, 64 * MiB)).toBe(64 * MiB);
+    // One worker still gets two rounds; a worker count below one counts as one.
+    expect(rangeBytesForWorkers(1e8, 1, MiB)).toBe(50_000_000);
+    expect(rangeBytesForWorkers(1e8, 0, MiB)).toBe(50_000_000);
   });
 });
