@@ -162,18 +162,17 @@ function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; m
   return { values: out, min: plainOf(v[minAt] ?? 0), max: plainOf(v[maxAt] ?? 0) };
 }
 
-/** PLAIN BYTE_ARRAY: each value as its length (uint32 LE) and bytes; min/max in unsigned byte order. */
+/**
+ * PLAIN BYTE_ARRAY: each value as its length (uint32 LE) and bytes; min/max in unsigned byte
+ * order, found by index when the values are ascending (a day's ip_counts: 1.45 M rows in rank
+ * order, two byte-wise compares a row otherwise).
+ */
 function encodeByteArrays(v: Utf8Values, rows: Int32Array): { values: Buffer; min: Buffer; max: Buffer } {
   let size = 0;
   for (let k = 0; k < rows.length; k++) size += 4 + v.ends[rows[k]!]! - startOf(v, rows[k]!);
   const out = Buffer.allocUnsafe(size);
   const bytes = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength);
   let at = 0;
-  // The bounds of the least and greatest values so far, kept at hand (rows come in any order).
-  let minStart = rows.length === 0 ? 0 : startOf(v, rows[0]!);
-  let minEnd = rows.length === 0 ? 0 : v.ends[rows[0]!]!;
-  let maxStart = minStart;
-  let maxEnd = minEnd;
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
     const start = startOf(v, i);
@@ -187,20 +186,56 @@ function encodeByteArrays(v: Utf8Values, rows: Int32Array): { values: Buffer; mi
     if (length <= 64) for (let j = 0; j < length; j++) out[at + 4 + j] = bytes[start + j]!;
     else bytes.copy(out, at + 4, start, end);
     at += 4 + length;
+  }
+  const [minAt, maxAt] = v.ascending === true ? indexBounds(rows) : byteBounds(v, bytes, rows);
+  const copyOf = (i: number | undefined) =>
+    i === undefined ? Buffer.alloc(0) : Buffer.from(bytes.subarray(startOf(v, i), v.ends[i]));
+  return { values: out, min: copyOf(minAt), max: copyOf(maxAt) };
+}
+
+/** The lowest and highest of `rows` (undefined for none): the least and greatest of ascending values. */
+function indexBounds(rows: Int32Array): [number | undefined, number | undefined] {
+  if (rows.length === 0) return [undefined, undefined];
+  let low = rows[0]!;
+  let high = low;
+  for (let k = 1; k < rows.length; k++) {
+    const i = rows[k]!;
+    if (i < low) low = i;
+    if (i > high) high = i;
+  }
+  return [low, high];
+}
+
+/** The values at `rows` that are least and greatest in unsigned byte order (undefined for none). */
+function byteBounds(
+  v: Utf8Values,
+  bytes: Buffer,
+  rows: Int32Array,
+): [number | undefined, number | undefined] {
+  if (rows.length === 0) return [undefined, undefined];
+  // The bounds of the least and greatest values so far, kept at hand (rows come in any order).
+  let minAt = rows[0]!;
+  let maxAt = minAt;
+  let minStart = startOf(v, minAt);
+  let minEnd = v.ends[minAt]!;
+  let maxStart = minStart;
+  let maxEnd = minEnd;
+  for (let k = 1; k < rows.length; k++) {
+    const i = rows[k]!;
+    const start = startOf(v, i);
+    const end = v.ends[i]!;
     if (compareBytes(bytes, start, end, minStart, minEnd) < 0) {
+      minAt = i;
       minStart = start;
       minEnd = end;
     }
     if (compareBytes(bytes, start, end, maxStart, maxEnd) > 0) {
+      maxAt = i;
       maxStart = start;
       maxEnd = end;
     }
   }
-  return {
-    values: out,
-    min: Buffer.from(bytes.subarray(minStart, minEnd)),
-    max: Buffer.from(bytes.subarray(maxStart, maxEnd)),
-  };
+  return [minAt, maxAt];
 }
 
 /** A safe integer as INT64, little-endian two's complement. */

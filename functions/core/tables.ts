@@ -15,6 +15,11 @@ export interface Utf8Values {
   readonly starts?: Uint32Array;
   readonly ends: Uint32Array;
   readonly nulls?: Uint8Array;
+  /**
+   * The values are in unsigned byte order, value i never after value i + 1 (merged IP keys are):
+   * of any of them, the least has the lowest index and the greatest the highest.
+   */
+  readonly ascending?: boolean;
 }
 
 /**
@@ -83,7 +88,7 @@ export function buildTables(agg: Aggregate, topN: number): Record<TableName, Tab
   };
   const ranked = rankIps(agg.ipCounts);
   const top = ranked.subarray(0, Math.min(topN, ranked.length));
-  const ips: Utf8Values = { bytes: agg.ipCounts.keys, ends: agg.ipCounts.ends };
+  const ips: Utf8Values = { bytes: agg.ipCounts.keys, ends: agg.ipCounts.ends, ascending: true };
   const counts = agg.ipCounts.counts;
   const ipCounts: Table = {
     name: "ip_counts",

@@ -11,7 +11,7 @@ import parquetjs from "parquetjs-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { encodeParquet } from "../../functions/core/parquet";
-import type { ColumnType } from "../../functions/core/tables";
+import type { ColumnType, Table } from "../../functions/core/tables";
 import { runLocal } from "../../local/run-local";
 import { type Duck, openDuck, sqlText } from "../helpers/duckdb";
 import { csvLine, EDGAR_HEADER, edgarRow } from "../helpers/edgar-csv";
@@ -210,6 +210,38 @@ describe("encodeParquet, read back by DuckDB", () => {
         })),
       ),
     );
+  });
+
+  it("takes the bounds of ascending values (ip_counts' keys) by index, through a shuffled order, per row group", async () => {
+    // Arrange: keys in byte order, back to back, as the merge writes them (a prefix first,
+    // bytes >= 0x80 last); rows visit them shuffled, three row groups of 4.
+    const keys = ["1.2", "1.2.3", "10.0", "2", "2.5", "9", "a", "ab", "b", "é", "éa", "\u{1F600}"];
+    const bytes = Buffer.concat(keys.map((k) => Buffer.from(k)));
+    const ends = Uint32Array.from(keys.map((_, i) => Buffer.byteLength(keys.slice(0, i + 1).join(""))));
+    const order = Int32Array.from([5, 0, 9, 3, 11, 2, 7, 1, 4, 6, 10, 8]);
+    const table: Table = {
+      name: "t",
+      rowCount: order.length,
+      columns: [{ name: "ip", type: "UTF8", values: { bytes, ends, ascending: true }, order }],
+    };
+    const path = join(tmp, `t${fileNo++}.parquet`);
+    await writeFile(path, await encodeParquet(table, 4));
+
+    // Act
+    const stats = await duck.rows(
+      `select row_group_id::int as g, stats_min_value as min, stats_max_value as max
+       from parquet_metadata(${sqlText(path)}) order by row_group_id`,
+    );
+    const back = await duck.rows(`select ip from read_parquet(${sqlText(path)})`);
+
+    // Assess: each group's least and greatest of its own keys, in byte order.
+    const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const expected = [0, 1, 2].map((g) => {
+      const group = [...order.subarray(g * 4, g * 4 + 4)].map((i) => keys[i]!).sort(byBytes);
+      return { g, min: group[0], max: group.at(-1) };
+    });
+    expect(stats).toEqual(expected);
+    expect(back.map((r) => r.ip)).toEqual([...order].map((i) => keys[i]));
   });
 
   it("points each column chunk at its metadata, which follows its page", async () => {
