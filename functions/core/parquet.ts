@@ -4,9 +4,10 @@
  * every reader (Athena's older engines included) accepts; one page per column per row group.
  *
  * parquetjs-lite writes the file: its schema, envelope (magic, footer), Thrift types, RLE codec
- * and Snappy. It is fed column by column: its row API shreds every row into per-value objects
- * (2 s for a day's ip_counts), so the column chunks are built here from the table's typed
- * columns and handed to the envelope writer as row groups, with min/max/null-count statistics.
+ * and Snappy (unless the caller brings a faster Snappy: the local engine's native one). It is fed
+ * column by column: its row API shreds every row into per-value objects (2 s for a day's
+ * ip_counts), so the column chunks are built here from the table's typed columns and handed to
+ * the envelope writer as row groups, with min/max/null-count statistics.
  */
 import parquet from "parquetjs-lite";
 import parquetThrift from "parquetjs-lite/gen-nodejs/parquet_types.js";
@@ -28,9 +29,30 @@ class MemorySink {
   }
 }
 
+/** Typed arrays use the machine's byte order; Parquet's is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 const PRIMITIVE = { UTF8: "BYTE_ARRAY", DATE: "INT32", INT32: "INT32", INT64: "INT64" } as const;
 
-export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promise<Uint8Array> {
+/** Raw Snappy compression of one page: the bytes in, the compressed bytes out. */
+export type SnappyCompress = (bytes: Buffer) => Buffer;
+
+export interface ParquetEncoding {
+  /** Rows per row group (the last may hold fewer). */
+  readonly rowGroupRows?: number;
+  /**
+   * Compresses each page; by default parquetjs-lite's own Snappy (snappyjs, plain JavaScript).
+   * Any raw Snappy encoder will do: readers decompress whatever valid stream it writes.
+   */
+  readonly snappy?: SnappyCompress;
+}
+
+const snappyjs: SnappyCompress = (bytes) => deflate("SNAPPY", bytes) as Buffer;
+
+export async function encodeParquet(
+  table: Table,
+  { rowGroupRows = 100_000, snappy = snappyjs }: ParquetEncoding = {},
+): Promise<Uint8Array> {
   const fields: Record<string, { type: string; optional?: boolean; compression: string }> = {};
   for (const c of table.columns) {
     fields[c.name] = { type: c.type, optional: c.optional === true, compression: "SNAPPY" };
@@ -47,7 +69,7 @@ export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promi
     group.total_byte_size = 0;
     for (const column of table.columns) {
       const offset = envelope.offset;
-      const { pieces, length, metadata } = encodeColumnChunk(column, from, to, offset);
+      const { pieces, length, metadata } = encodeColumnChunk(column, from, to, offset, snappy);
       const chunk = new parquetThrift.ColumnChunk();
       chunk.file_offset = offset + length - metadata.length;
       chunk.meta_data = metadata.value;
@@ -74,26 +96,15 @@ function encodeColumnChunk(
   from: number,
   to: number,
   offset: number,
+  snappy: SnappyCompress,
 ): { pieces: Buffer[]; length: number; metadata: { value: unknown; length: number } } {
   const optional = column.optional === true;
   const nulls = isUtf8(column.values) ? column.values.nulls : undefined;
-  const order = column.order;
-  // The values of the rows that have one; a column without nulls (most) has every row.
-  let present = new Int32Array(to - from);
-  const dlevels: number[] = [];
-  let count = 0;
-  for (let row = from; row < to; row++) {
-    const i = order === undefined ? row : order[row]!;
-    const isNull = nulls !== undefined && nulls[i] === 1;
-    if (isNull && !optional) throw new Error(`column ${column.name} is required but row ${row} is null`);
-    if (optional) dlevels.push(isNull ? 0 : 1);
-    if (!isNull) present[count++] = i;
-  }
-  present = present.subarray(0, count);
+  const { present, dlevels } = presentValues(column, nulls, from, to);
   const { values, min, max } = encodePlain(column, present);
   const levels = optional ? rle.encodeValues("INT32", dlevels, { bitWidth: 1 }) : Buffer.alloc(0);
   const uncompressed = levels.length === 0 ? values : Buffer.concat([levels, values]);
-  const compressed = deflate("SNAPPY", uncompressed) as Buffer;
+  const compressed = snappy(uncompressed);
 
   const statistics = new parquetThrift.Statistics();
   statistics.null_count = to - from - present.length;
@@ -137,18 +148,58 @@ function encodeColumnChunk(
   };
 }
 
+/**
+ * The values of rows [from, to) that have one (their positions in `column.values`), and for an
+ * optional column each row's definition level (1 a value, 0 a null). A column that cannot hold
+ * nulls has every row: its positions are the order's rows as they are, with no pass over them.
+ */
+function presentValues(
+  column: TableColumn,
+  nulls: Uint8Array | undefined,
+  from: number,
+  to: number,
+): { present: Int32Array; dlevels: number[] } {
+  const order = column.order;
+  const optional = column.optional === true;
+  if (nulls === undefined && !optional) {
+    if (order !== undefined) return { present: order.subarray(from, to), dlevels: [] };
+    return { present: Int32Array.from({ length: to - from }, (_, k) => from + k), dlevels: [] };
+  }
+  const present = new Int32Array(to - from);
+  const dlevels: number[] = [];
+  let count = 0;
+  for (let row = from; row < to; row++) {
+    const i = order === undefined ? row : order[row]!;
+    const isNull = nulls !== undefined && nulls[i] === 1;
+    if (isNull && !optional) throw new Error(`column ${column.name} is required but row ${row} is null`);
+    if (optional) dlevels.push(isNull ? 0 : 1);
+    if (!isNull) present[count++] = i;
+  }
+  return { present: present.subarray(0, count), dlevels };
+}
+
 /** PLAIN encoding of the values at `rows` (non-null ones), with their min and max PLAIN-encoded. */
 function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; min: Buffer; max: Buffer } {
   const v: ColumnValues = column.values;
   if (isUtf8(v)) return encodeByteArrays(v, rows);
   const width = column.type === "INT64" ? 8 : 4;
-  const out = Buffer.allocUnsafe(rows.length * width);
+  // Written as 32-bit words through a typed array where the machine is little-endian, as Parquet
+  // is: a day's ip_counts is 1.45 M INT64 values, which a writeUInt32LE pair each took 60 ms to
+  // write. INT32 and DATE values come as Int32Array, so each fits a word.
+  const words = new Int32Array(rows.length * (width / 4));
+  const out = Buffer.from(words.buffer);
   let minAt = rows[0] ?? 0;
   let maxAt = minAt;
   for (let k = 0; k < rows.length; k++) {
     const value = v[rows[k]!]!;
-    if (!Number.isSafeInteger(value)) throw new Error(`column ${column.name}: ${value} is not an integer`);
-    if (width === 8) writeInt64(out, value, k * 8);
+    if (width === 8) {
+      if (!Number.isSafeInteger(value)) throw new Error(`column ${column.name}: ${value} is not an integer`);
+      if (LITTLE_ENDIAN) {
+        const high = Math.floor(value / 2 ** 32);
+        words[2 * k] = value - high * 2 ** 32;
+        words[2 * k + 1] = high;
+      } else writeInt64(out, value, k * 8);
+    } else if (LITTLE_ENDIAN) words[k] = value;
     else out.writeInt32LE(value, k * 4);
     if (value < v[minAt]!) minAt = rows[k]!;
     if (value > v[maxAt]!) maxAt = rows[k]!;
