@@ -1,11 +1,12 @@
 /**
  * The bundles the CLI and the worker threads run instead of the TypeScript sources: a bundled
  * module still knows where its source lives, a dynamic import still loads only when called, a
- * bundle is built once per sources hash, and the CLI's own bundle loads in plain Node.js.
+ * bundle is built once per sources hash, packages stay in node_modules but for the chart
+ * renderer's, and the CLI's own bundle loads in plain Node.js.
  */
 import { execFile } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -81,6 +82,52 @@ describe("bundleModule", () => {
     // Act, Assess
     await expect(bundleModule(join(dir, "broken.ts"), hash)).rejects.toThrow(/Build failed/);
     expect(readdirSync(cacheDir).filter((name) => name.includes("broken"))).toEqual([]);
+  });
+});
+
+describe("bundleModule and packages", () => {
+  // Inside the repository, so that packages resolve from its node_modules.
+  const dir = join(REPO, ".cache", `test-bundle-packages-${process.pid}`);
+  const hash = `test-packages-${process.pid}-${Date.now().toString(36)}`;
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(join(REPO, ".cache", "bundles", hash), { recursive: true, force: true });
+  });
+
+  it("bundles the chart renderer's packages in a chunk of their own and leaves every other package to node_modules", async () => {
+    // Prepare: a module importing a package statically and the renderer's two dynamically
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "entry.ts"),
+      [
+        'import { parse } from "csv-parse/sync";',
+        "export const rows = (text: string): string[][] => parse(text);",
+        "export const render = async (): Promise<string> => {",
+        '  const [Plot, { parseHTML }] = await Promise.all([import("@observablehq/plot"), import("linkedom")]);',
+        '  const { document } = parseHTML("<!doctype html><html><body></body></html>");',
+        "  return (Plot.barY([1, 2]).plot({ document }) as { outerHTML: string }).outerHTML;",
+        "};",
+        "",
+      ].join("\n"),
+    );
+
+    // Act
+    const path = await bundleModule(join(dir, "entry.ts"), hash);
+    const bundled = (await import(pathToFileURL(path).href)) as {
+      rows: (text: string) => string[][];
+      render: () => Promise<string>;
+    };
+
+    // Assess: csv-parse is imported from node_modules; Plot and linkedom are not imported at all,
+    // their code is in a chunk beside the entry, loaded when render() is called
+    const files = readdirSync(join(path, ".."));
+    const code = files.map((f) => readFileSync(join(path, "..", f), "utf8"));
+    expect(code.join("\n")).toMatch(/from\s*"csv-parse\/sync"/);
+    expect(code.join("\n")).not.toMatch(/(from|import\()\s*"(@observablehq\/plot|linkedom)"/);
+    expect(readFileSync(path, "utf8")).not.toContain("linkedom/esm");
+    expect(files.length).toBeGreaterThan(1);
+    expect(bundled.rows("a,b\n")).toEqual([["a", "b"]]);
+    expect(await bundled.render()).toMatch(/^<svg[^>]*>.*<rect/s);
   });
 });
 
