@@ -33,6 +33,14 @@ export class WorkerCallError extends Error {
   }
 }
 
+/**
+ * Each worker's young generation, in MB. A worker's bulk data lives in typed arrays, off the JS
+ * heap; what it allocates there is small and short-lived. V8 would let the young generation grow
+ * to 48 MB a thread; at 8 MB a run keeps the same speed and 25-35 MB less peak RSS (1 GB day:
+ * 351-357 MB instead of 362-382; 2.7 GB: 567 instead of 602).
+ */
+export const YOUNG_GENERATION_MB = 8;
+
 /** Workers in a row that die before answering a call, after which the pool starts no more. */
 export const DEATHS_BEFORE_BROKEN = 3;
 
@@ -88,6 +96,7 @@ export function startWorkerPool(
   const spawn = () => {
     const worker = new Worker(new URL("./worker-thread.mjs", import.meta.url), {
       workerData: { environment: options.environment ?? {} },
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     workers.add(worker);
     let crash: Error | undefined;

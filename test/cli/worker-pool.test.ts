@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DEATHS_BEFORE_BROKEN, startWorkerPool, type WorkerPool } from "../../local/worker-pool";
+import {
+  DEATHS_BEFORE_BROKEN,
+  startWorkerPool,
+  type WorkerPool,
+  YOUNG_GENERATION_MB,
+} from "../../local/worker-pool";
 
 const threads = vi.hoisted(() => ({
   /** The script threads run instead of the pool's, when set. */
@@ -50,7 +55,9 @@ describe("worker pool", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "edgar-etl-worker-pool-"));
     const modules = {
-      calls: "export const echo = (x) => x;\nexport const hang = () => new Promise(() => {});\n",
+      calls:
+        "export const echo = (x) => x;\nexport const hang = () => new Promise(() => {});\n" +
+        'import { resourceLimits } from "node:worker_threads";\nexport const limits = () => resourceLimits;\n',
       exitsAtStart: "process.exit(7);\n",
       throwsAtStart: 'throw new Error("cannot start: no such hook");\n',
     };
@@ -76,6 +83,13 @@ describe("worker pool", () => {
   });
 
   const echo = (p: WorkerPool, payload: unknown) => p.run(url.calls, "echo", payload);
+
+  it("runs its threads with a young generation of YOUNG_GENERATION_MB", async () => {
+    pool = startWorkerPool({ size: 1 });
+    const limits = await pool.run<{ maxYoungGenerationSizeMb: number }>(url.calls, "limits", null);
+    expect(YOUNG_GENERATION_MB).toBe(8);
+    expect(limits.maxYoungGenerationSizeMb).toBe(YOUNG_GENERATION_MB);
+  });
 
   it.each([
     { how: "exits", script: "exitsAtStart", says: "the last with code 7" },
