@@ -43,10 +43,6 @@ declare module "parquetjs-lite/gen-nodejs/parquet_types.js" {
   export default types;
 }
 
-declare module "parquetjs-lite/lib/compression.js" {
-  export function deflate(method: "SNAPPY", bytes: Buffer): Buffer;
-}
-
 declare module "parquetjs-lite/lib/codec/rle.js" {
   const rle: {
     /** RLE/bit-packed hybrid, with the 4-byte length prefix DataPage V1 levels carry. */

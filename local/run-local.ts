@@ -17,7 +17,6 @@ import { readPlan } from "../functions/stages/read-plan";
 import { startReduce } from "../functions/stages/reduce-stage";
 import { openLocalInput } from "./local-input";
 import { MAP_ON_FILES_MODULE, type MapOnFilesTask } from "./map-on-files";
-import { nativeSnappy } from "./native-snappy";
 import type { RunProgress } from "./progress";
 import { startWorkerPool, type WorkerPool } from "./worker-pool";
 
@@ -80,7 +79,7 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
     const { ranges } = await readPlan(work, plan.planKey);
     // The main thread waits while workers map: it reads and folds in each partial as its range
     // finishes (and loads the report's chart libraries), so little is left once the last is done.
-    const reduce = await startReduce({ planKey: plan.planKey, work, out, snappy: nativeSnappy });
+    const reduce = await startReduce({ planKey: plan.planKey, work, out });
     // Map workers open what was planned: for an archive, the staged CSV.
     await mapAll(
       { ...input, file: location.key },

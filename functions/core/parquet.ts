@@ -3,16 +3,19 @@
  * strings, INT32/INT64, DATE (days since 1970-01-01). Snappy-compressed DataPage V1 pages, which
  * every reader (Athena's older engines included) accepts; one page per column per row group.
  *
- * parquetjs-lite writes the file: its schema, envelope (magic, footer), Thrift types, RLE codec
- * and Snappy (unless the caller brings a faster Snappy: the local engine's native one). It is fed
- * column by column: its row API shreds every row into per-value objects (2 s for a day's
- * ip_counts), so the column chunks are built here from the table's typed columns and handed to
- * the envelope writer as row groups, with min/max/null-count statistics.
+ * parquetjs-lite writes the file: its schema, envelope (magic, footer), Thrift types and RLE
+ * codec. It is fed column by column: its row API shreds every row into per-value objects (2 s
+ * for a day's ip_counts), so the column chunks are built here from the table's typed columns and
+ * handed to the envelope writer as row groups, with min/max/null-count statistics. Pages are
+ * compressed by hysnappy (Snappy compiled to WebAssembly, embedded in its module, so it bundles
+ * and runs alike in a Lambda and here): 1.8x as fast as parquetjs-lite's snappyjs in plain
+ * JavaScript (6.1 ms against 11.0 per 1.8 MB ip_counts page, warm), and every reader (snappyjs
+ * among them) decodes its output.
  */
+import { snappyCompressor } from "hysnappy";
 import parquet from "parquetjs-lite";
 import parquetThrift from "parquetjs-lite/gen-nodejs/parquet_types.js";
 import rle from "parquetjs-lite/lib/codec/rle.js";
-import { deflate } from "parquetjs-lite/lib/compression.js";
 import { serializeThrift } from "parquetjs-lite/lib/util.js";
 import { type ColumnValues, isUtf8, startOf, type Table, type TableColumn, type Utf8Values } from "./tables";
 
@@ -34,25 +37,17 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 const PRIMITIVE = { UTF8: "BYTE_ARRAY", DATE: "INT32", INT32: "INT32", INT64: "INT64" } as const;
 
-/** Raw Snappy compression of one page: the bytes in, the compressed bytes out. */
-export type SnappyCompress = (bytes: Buffer) => Buffer;
+/** The Snappy compressor of this thread: its WebAssembly instance, made at the first page. */
+let compressPage: ((bytes: Uint8Array) => Uint8Array) | undefined;
 
-export interface ParquetEncoding {
-  /** Rows per row group (the last may hold fewer). */
-  readonly rowGroupRows?: number;
-  /**
-   * Compresses each page; by default parquetjs-lite's own Snappy (snappyjs, plain JavaScript).
-   * Any raw Snappy encoder will do: readers decompress whatever valid stream it writes.
-   */
-  readonly snappy?: SnappyCompress;
+/** One page's values, Snappy-compressed (the raw format, as Parquet stores it). */
+function snappy(bytes: Uint8Array): Buffer {
+  compressPage ??= snappyCompressor();
+  const compressed = compressPage(bytes);
+  return Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength);
 }
 
-const snappyjs: SnappyCompress = (bytes) => deflate("SNAPPY", bytes) as Buffer;
-
-export async function encodeParquet(
-  table: Table,
-  { rowGroupRows = 100_000, snappy = snappyjs }: ParquetEncoding = {},
-): Promise<Uint8Array> {
+export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promise<Uint8Array> {
   const fields: Record<string, { type: string; optional?: boolean; compression: string }> = {};
   for (const c of table.columns) {
     fields[c.name] = { type: c.type, optional: c.optional === true, compression: "SNAPPY" };
@@ -69,7 +64,7 @@ export async function encodeParquet(
     group.total_byte_size = 0;
     for (const column of table.columns) {
       const offset = envelope.offset;
-      const { pieces, length, metadata } = encodeColumnChunk(column, from, to, offset, snappy);
+      const { pieces, length, metadata } = encodeColumnChunk(column, from, to, offset);
       const chunk = new parquetThrift.ColumnChunk();
       chunk.file_offset = offset + length - metadata.length;
       chunk.meta_data = metadata.value;
@@ -96,7 +91,6 @@ function encodeColumnChunk(
   from: number,
   to: number,
   offset: number,
-  snappy: SnappyCompress,
 ): { pieces: Buffer[]; length: number; metadata: { value: unknown; length: number } } {
   const optional = column.optional === true;
   const nulls = isUtf8(column.values) ? column.values.nulls : undefined;

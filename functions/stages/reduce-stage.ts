@@ -1,7 +1,7 @@
 import type { ReduceResult } from "../contracts";
 import { forEachConcurrently } from "../core/concurrency";
 import { type ObjectStore, readDecoded } from "../core/object-store";
-import { encodeParquet, type SnappyCompress } from "../core/parquet";
+import { encodeParquet } from "../core/parquet";
 import { decodePartial } from "../core/partial-codec";
 import { PartialReducer } from "../core/reduce";
 import { loadRenderer } from "../core/report";
@@ -16,8 +16,6 @@ export interface ReduceStageInput {
   readonly work: ObjectStore;
   readonly out: ObjectStore;
   readonly now?: () => Date;
-  /** Compresses the Parquet pages instead of parquetjs-lite's snappyjs (the local engine's native Snappy). */
-  readonly snappy?: SnappyCompress;
 }
 
 export interface ReduceOutcome {
@@ -52,7 +50,6 @@ export async function startReduce({
   work,
   out,
   now = () => new Date(),
-  snappy,
 }: ReduceStageInput): Promise<ReduceInProgress> {
   // The report's chart libraries load (about half a second) while the partials are read and
   // merged; a failure to load surfaces where the report is rendered.
@@ -94,10 +91,7 @@ export async function startReduce({
       const { merged, tables } = reduced;
       const encoded = {} as RunOutputs["tables"];
       for (const name of TABLE_NAMES) {
-        encoded[name] = {
-          parquet: await encodeParquet(tables[name], { snappy }),
-          rows: tables[name].rowCount,
-        };
+        encoded[name] = { parquet: await encodeParquet(tables[name]), rows: tables[name].rowCount };
       }
       // Run facts for the report: the map stage as the time from planning to this reduce.
       const validation: ValidationReport = {
