@@ -3,7 +3,7 @@
  * INT32/INT64), checked by reading our bytes back with DuckDB; then the local pipeline's four
  * tables end to end.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -306,53 +306,18 @@ describe("encodeParquet, read back by DuckDB", () => {
       rows,
     });
     const sizes = await duck.rows(
-      `select path_in_schema as c, total_uncompressed_size::int as raw, total_compressed_size::int as packed
+      `select path_in_schema as c, compression, total_uncompressed_size::int as raw, total_compressed_size::int as packed
        from parquet_metadata(${file}) order by column_id`,
     );
     // Uncompressed: the values plus a page header of a few dozen bytes; Snappy packs repeats.
     const plain = { small: 4000, label: 5000 };
     for (const s of sizes) {
       const values = plain[s.c as keyof typeof plain];
+      expect(s.compression).toBe("SNAPPY");
       expect(s.raw).toBeGreaterThan(values);
       expect(s.raw).toBeLessThan(values + 100);
       expect(s.packed).toBeLessThan(values / 4);
     }
-  });
-
-  it("compresses every page with Snappy, which both readers decode", async () => {
-    // Prepare: text that compresses (one value repeated), over 3 row groups
-    const rows = Array.from({ length: 3000 }, (_, i) => ({ label: "192.168.100.abc", small: i % 7 }));
-    const file = await written(
-      {
-        name: "t",
-        columns: [
-          { name: "label", type: "UTF8" },
-          { name: "small", type: "INT32" },
-        ],
-        rows,
-      },
-      1000,
-    );
-
-    // Act
-    const chunks = await duck.rows(
-      `select path_in_schema as c, compression, total_compressed_size::int as packed, total_uncompressed_size::int as plain from parquet_metadata(${file}) where path_in_schema = 'label'`,
-    );
-    const reader = await ParquetReader.openBuffer(await readFile(file.slice(1, -1)));
-    const cursor = reader.getCursor();
-    const read: unknown[] = [];
-    for (let row = await cursor.next(); row !== null; row = await cursor.next()) read.push(row);
-    await reader.close();
-
-    // Assess: each label chunk says SNAPPY and is smaller than its plain bytes; DuckDB and
-    // parquetjs-lite (snappyjs) read every row back
-    expect(chunks).toHaveLength(3);
-    for (const chunk of chunks) {
-      expect(chunk.compression).toBe("SNAPPY");
-      expect(Number(chunk.packed)).toBeLessThan(Number(chunk.plain) / 4);
-    }
-    expect(await duck.rows(`select label, small from read_parquet(${file})`)).toEqual(rows);
-    expect(read).toEqual(rows);
   });
 
   it("writes no empty row group", async () => {
