@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ConfigError, EtlError } from "../functions/core/errors";
+import { rangeBytesForWorkers } from "../functions/core/plan";
 import { type RunOverrides, resolveRunOptions, type SettingNames } from "../functions/core/run-options";
 import type { ValidationReport } from "../functions/core/validation";
 import { outputKeys, sourceStem } from "../functions/stages/layout";
@@ -20,8 +21,8 @@ import { formatSummary } from "./summary";
 
 const RUN_USAGE = `usage: edgar-etl run <file.csv> --out <dir> [options]
   --engine local-aws|in-process  the emulated AWS pipeline (default) or the stages called directly
-  --range-bytes N                target bytes per range (default 64 MiB; in-process: two rounds
-                                 per worker, 64 to 256 MiB)
+  --range-bytes N                target bytes per range (default: two rounds per worker, 64 to
+                                 256 MiB; the deployed pipeline's default is 64 MiB)
   --sample F --seed S            keep a deterministic fraction F of the records
   --mode permissive|dropmalformed|failfast   what corrupt records do (default permissive)
   --top N                        IPs in top_ips (default 20)
@@ -279,7 +280,15 @@ async function runCommand(args: readonly string[]): Promise<number> {
       const outcome = await runOnLocalAws({
         file: resolve(input),
         outDir,
-        overrides,
+        // As in-process, a run that names no range size is cut for this machine's workers; the
+        // deployed pipeline keeps its configured size (64 MiB), spread over many Lambdas.
+        overrides:
+          values["range-bytes"] === undefined
+            ? {
+                ...overrides,
+                rangeBytes: rangeBytesForWorkers(statSync(input).size, concurrency, options.rangeBytes),
+              }
+            : overrides,
         workers: concurrency,
         onProgress: progress.update,
         verbose: values.verbose === true,

@@ -3,7 +3,7 @@
  * judged by exit code, stdout, stderr and the files it leaves.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +84,33 @@ describe("edgar-etl CLI", () => {
       validations.push(validation);
     }
     expect(validations[0]).toEqual(validations[1]);
+  });
+
+  it("cuts a run that names no range size for its workers on both engines: two rounds each", {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: a day over twice the 64 MiB floor, so one worker's two rounds are larger ranges
+    // than the default's (3 ranges of 64 MiB)
+    const csv = join(dir, "big.csv");
+    expect((await cli("generate", "--bytes", "1.4e8", "--seed", "5", "--out", csv)).code).toBe(0);
+    const size = statSync(csv).size;
+
+    for (const engine of ["local-aws", "in-process"]) {
+      // Act
+      const out = join(dir, `big-${engine}`);
+      const result = await cli("run", csv, "--out", out, "--engine", engine, "--concurrency", "1");
+
+      // Assess
+      expect(result.code, result.stderr).toBe(0);
+      const { run, coverage } = JSON.parse(
+        readFileSync(join(out, "_runs", "source=big", "validation.json"), "utf8"),
+      ) as { run: { rangeBytes: number }; coverage: { ranges: number } };
+      expect({ engine, rangeBytes: run.rangeBytes, ranges: coverage.ranges }).toEqual({
+        engine,
+        rangeBytes: Math.ceil(size / 2),
+        ranges: 2,
+      });
+    }
   });
 
   it("fails a wrong header with one line naming the columns, and no stack trace", async () => {
