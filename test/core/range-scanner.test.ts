@@ -54,7 +54,10 @@ async function scan(
     maxRecordBytes,
     (bytes, start, end, offset, fullLength) => {
       arrays.add(Buffer.isBuffer(bytes) ? "Buffer" : bytes.constructor.name);
-      lines.push({ offset, fullLength, bytes: latin1(bytes.subarray(start, end)) });
+      // bytes[start, end) must lie in the array (a subarray would clip an end past it).
+      const held =
+        end <= bytes.length ? latin1(bytes.subarray(start, end)) : `(end ${end} past ${bytes.length})`;
+      lines.push({ offset, fullLength, bytes: held });
     },
   );
   return { lines, bounds, arrays };
@@ -372,6 +375,26 @@ describe("scanRange", () => {
     expectModel(seen, bytes, range, 2, 0);
     expect(seen.lines).toHaveLength(4);
     expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it("hands a line inside one chunk on in place, and copies only a line that crosses chunks", async () => {
+    // Prepare: the object in memory of its own, read from byte 2 in chunks "ab\ncde" "f\nij\ng" "h\n".
+    const bytes = new Uint8Array(bytesOf("h\nab\ncdef\nij\ngh\n"));
+    const source = memoryByteSource(bytes, "memory", 6);
+    const seen: [string, boolean][] = [];
+
+    // Act
+    await scanRange(source, { index: 0, start: 2, end: bytes.length }, 2, 0, (b, start, end) => {
+      seen.push([latin1(b.subarray(start, end)), b.buffer === bytes.buffer]);
+    });
+
+    // Assess: the sink sees the object's own memory for the lines no chunk boundary cuts.
+    expect(seen).toEqual([
+      ["ab", true],
+      ["cdef", false],
+      ["ij", true],
+      ["gh", false],
+    ]);
   });
 
   it("hands the sink Buffers, whatever kind of array the source yields", async () => {
