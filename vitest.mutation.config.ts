@@ -20,6 +20,8 @@ export default defineConfig({
       "test/core/run-options.test.ts",
       "test/core/quarantine-limit.test.ts",
       "test/core/byte-counter.test.ts",
+      "test/core/range-scanner.test.ts",
+      "test/core/process-range.test.ts",
       "test/core/field-typing.test.ts",
       "test/core/hash.test.ts",
       "test/core/tables.test.ts",
