@@ -3,22 +3,17 @@
  * EDGAR files, 1-byte ranges included on small ones, each compared with the single-range run.
  * `npm test` tries a sample; `npm run test:chaos` (EDGAR_CHAOS=1) tries well over 1,000.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generatedDay } from "../helpers/generated-day";
+import { realCsv } from "../helpers/real-fixtures";
 import { runCore, splitIndependent } from "../helpers/run-core";
 
 const CHAOS = process.env.EDGAR_CHAOS === "1";
 const SPLITS_PER_INPUT = CHAOS ? 160 : 6;
-const REAL_DIR = join(import.meta.dirname, "../../../shared/data/edgar-real");
-
 /** The first `bytes` of a real file, cut after a line break: small enough for 1-byte ranges. */
-function realSlice(file: string, bytes: number): Uint8Array | null {
-  const path = join(REAL_DIR, file);
-  if (!existsSync(path)) return null;
-  const all = readFileSync(path);
+function realSlice(stem: string, bytes: number): Uint8Array {
+  const all = realCsv(stem);
   const cut = all.indexOf(10, Math.min(bytes, all.length - 1));
   return all.subarray(0, cut < 0 ? all.length : cut + 1);
 }
@@ -29,16 +24,16 @@ const inputs: { name: string; bytes: Uint8Array }[] = [
   ...(CHAOS ? [{ name: "generated seed 3 (300 KB)", bytes: generatedDay(300_000, 3) }] : []),
   ...(
     [
-      ["log20170630-head25k.csv", 9_000],
-      ["dirty-log20030222-integers-crlf-hmmss.csv", 9_000],
-      ["dirty-log20170630-integers-sci-cik.csv", 9_000],
-      ["dirty-log20050101-all-quoted.csv", 9_000],
-      ["log20170514-244rows-no-final-newline.csv", 30_000],
-      ...(CHAOS ? ([["log20030301.csv", 400_000]] as const) : []),
+      ["log20170630-head25k", 9_000],
+      ["dirty-log20030222-integers-crlf-hmmss", 9_000],
+      ["dirty-log20170630-integers-sci-cik", 9_000],
+      ["dirty-log20050101-all-quoted", 9_000],
+      ["log20170514-244rows-no-final-newline", 30_000],
+      ...(CHAOS ? ([["log20030301", 400_000]] as const) : []),
     ] as const
-  ).flatMap(([file, bytes]) => {
-    const slice = realSlice(file, bytes);
-    return slice === null ? [] : [{ name: `${file} (first ${slice.length} bytes)`, bytes: slice }];
+  ).map(([stem, bytes]) => {
+    const slice = realSlice(stem, bytes);
+    return { name: `${stem}.csv (first ${slice.length} bytes)`, bytes: slice };
   }),
 ];
 

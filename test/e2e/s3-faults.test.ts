@@ -5,8 +5,6 @@
  * without faults, or fail loudly; a run that succeeds with other tables is a silent difference.
  * `npm test` runs a few seeds; `npm run test:chaos` (EDGAR_CHAOS=1) runs more.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
@@ -16,21 +14,18 @@ import { type LambdaInvoker, runLocalExecution } from "../../local/aws/local-ste
 import { cachedSynthesizedPipeline, type SynthesizedPipeline } from "../../local/aws/synthesized-pipeline";
 import { FAULT_KINDS, type FaultProxy, type FaultStats, startFaultProxy } from "../helpers/fault-proxy";
 import { generatedDay } from "../helpers/generated-day";
+import { realCsv } from "../helpers/real-fixtures";
 
 const CHAOS = process.env.EDGAR_CHAOS === "1";
 const SEEDS = CHAOS ? 10 : 1;
 const RATE = 0.15;
-const REAL_DIR = join(import.meta.dirname, "../../../shared/data/edgar-real");
 const TABLES = ["server_errors", "errors_by_hour", "ip_counts", "top_ips"] as const;
 
 const inputs: { name: string; body: () => Buffer }[] = [
   { name: "generated", body: () => generatedDay(CHAOS ? 1_000_000 : 200_000, 11) },
-  ...(CHAOS
-    ? ["log20170630-head25k.csv", "dirty-log20050101-all-quoted.csv"]
-    : ["dirty-log20050101-all-quoted.csv"]
-  )
-    .filter((f) => existsSync(join(REAL_DIR, f)))
-    .map((f) => ({ name: f.replace(/\.csv$/, ""), body: () => readFileSync(join(REAL_DIR, f)) })),
+  ...(CHAOS ? ["log20170630-head25k", "dirty-log20050101-all-quoted"] : ["dirty-log20050101-all-quoted"]).map(
+    (stem) => ({ name: stem, body: () => Buffer.from(realCsv(stem)) }),
+  ),
 ];
 
 interface RunRecord {
