@@ -160,6 +160,21 @@ describe("mergeSortedIpCounts", () => {
     ]);
   });
 
+  it("reads a 15-byte key at the very end of a buffer as one amid other keys", () => {
+    // 15 bytes is the longest key the words hold whole: its length byte must be 15 whether it is
+    // read a byte at a time (the buffer ends with it) or four at a time, or equal keys miss.
+    const key = "63".repeat(15);
+    const tight = ipCountsOf([[key, 1]]);
+    const roomy = ipCountsOf([
+      [key, 2],
+      ["7a".repeat(20), 1],
+    ]);
+    expect(pairsOf(mergeSortedIpCounts([tight, roomy]))).toEqual([
+      [key, 3],
+      ["7a".repeat(20), 1],
+    ]);
+  });
+
   it("writes out merged keys longer than the 16 bytes per key it first reserves", () => {
     const long = (p: number, i: number) =>
       `${(p * 1000 + i).toString(16).padStart(8, "0")}${"ee".repeat(36)}`;
@@ -172,6 +187,37 @@ describe("mergeSortedIpCounts", () => {
     const merged = mergeSortedIpCounts(parts.map(ipCountsOf));
     expect(pairsOf(merged)).toEqual(parts.flat().sort(hexOrder));
     expect(merged.keys.length).toBe(150 * 40);
+  });
+
+  it("writes out a merged key longer than twice the bytes it first reserves, and short keys after it", () => {
+    // Four entries reserve 256 key bytes: a 600-byte key must grow the buffer to hold it whole,
+    // and the short key after it is written into the grown buffer.
+    const long = "32".repeat(600);
+    const a = ipCountsOf([
+      ["31", 1],
+      [long, 2],
+    ]);
+    const b = ipCountsOf([
+      [long, 3],
+      ["33", 1],
+    ]);
+    expect(pairsOf(mergeSortedIpCounts([a, b]))).toEqual([
+      ["31", 1],
+      [long, 5],
+      ["33", 1],
+    ]);
+  });
+
+  it("sizes its output once, for every input entry distinct: keys of up to 15 bytes never grow it", () => {
+    // The output's arrays are mapped once, large, and never grow and copy (a copy is fresh memory
+    // touched); the merged arrays are views of them, so their buffers show the size reserved.
+    const keys = Array.from({ length: 50 }, (_, i) => Buffer.from(`1.${i}.`));
+    const parts = [0, 1, 2].map(() => ipCountsOf(sortedPart(keys, () => 1)));
+    const merged = mergeSortedIpCounts(parts);
+    expect(merged.ends.length).toBe(50);
+    expect(merged.keys.buffer.byteLength).toBe(150 * 16);
+    expect(merged.ends.buffer.byteLength).toBe(150 * 4);
+    expect(merged.counts.buffer.byteLength).toBe(150 * 8);
   });
 
   it("names an input by its place when no label is given", () => {
@@ -225,6 +271,29 @@ describe("mergeSortedIpCounts", () => {
       [
         ["00".repeat(15) + "02", 1],
         ["00".repeat(15) + "01", 1],
+      ],
+    ],
+    // Less in one word and greater in a later one (the length byte): the first word that differs
+    // decides, whichever word it is.
+    [
+      "a key less in bytes 0-3, though longer",
+      [
+        ["02", 1],
+        ["0100", 1],
+      ],
+    ],
+    [
+      "a key less in bytes 4-7, though longer",
+      [
+        ["0000000002", 1],
+        ["000000000100", 1],
+      ],
+    ],
+    [
+      "a key less in bytes 8-11, though longer",
+      [
+        ["0000000000000000" + "02", 1],
+        ["0000000000000000" + "0100", 1],
       ],
     ],
     [
