@@ -32,9 +32,6 @@ class MemorySink {
   }
 }
 
-/** Typed arrays use the machine's byte order; Parquet's is little-endian. */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-
 const PRIMITIVE = { UTF8: "BYTE_ARRAY", DATE: "INT32", INT32: "INT32", INT64: "INT64" } as const;
 
 /** The Snappy compressor of this thread: its WebAssembly instance, made at the first page. */
@@ -177,24 +174,21 @@ function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; m
   const v: ColumnValues = column.values;
   if (isUtf8(v)) return encodeByteArrays(v, rows);
   const width = column.type === "INT64" ? 8 : 4;
-  // Written as 32-bit words through a typed array where the machine is little-endian, as Parquet
-  // is: a day's ip_counts is 1.45 M INT64 values, which a writeUInt32LE pair each took 60 ms to
-  // write. INT32 and DATE values come as Int32Array, so each fits a word.
-  const words = new Int32Array(rows.length * (width / 4));
-  const out = Buffer.from(words.buffer);
+  // Written as little-endian 32-bit words through a DataView: a day's ip_counts is 1.45 M INT64
+  // values, which a writeUInt32LE pair each took 60 ms to write. INT32 and DATE values come as
+  // Int32Array, so each fits a word.
+  const out = Buffer.allocUnsafe(rows.length * width);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let minAt = rows[0] ?? 0;
   let maxAt = minAt;
   for (let k = 0; k < rows.length; k++) {
     const value = v[rows[k]!]!;
     if (width === 8) {
       if (!Number.isSafeInteger(value)) throw new Error(`column ${column.name}: ${value} is not an integer`);
-      if (LITTLE_ENDIAN) {
-        const high = Math.floor(value / 2 ** 32);
-        words[2 * k] = value - high * 2 ** 32;
-        words[2 * k + 1] = high;
-      } else writeInt64(out, value, k * 8);
-    } else if (LITTLE_ENDIAN) words[k] = value;
-    else out.writeInt32LE(value, k * 4);
+      const high = Math.floor(value / 2 ** 32);
+      view.setInt32(k * 8, value - high * 2 ** 32, true);
+      view.setInt32(k * 8 + 4, high, true);
+    } else view.setInt32(k * 4, value, true);
     if (value < v[minAt]!) minAt = rows[k]!;
     if (value > v[maxAt]!) maxAt = rows[k]!;
   }

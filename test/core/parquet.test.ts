@@ -11,7 +11,7 @@ import parquetjs from "parquetjs-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
 import { encodeParquet } from "../../functions/core/parquet";
-import type { ColumnType, Table } from "../../functions/core/tables";
+import { type ColumnType, type Table, utf8Values } from "../../functions/core/tables";
 import { runLocal } from "../../local/run-local";
 import { type Duck, openDuck, sqlText } from "../helpers/duckdb";
 import { csvLine, EDGAR_HEADER, edgarRow } from "../helpers/edgar-csv";
@@ -210,6 +210,70 @@ describe("encodeParquet, read back by DuckDB", () => {
         })),
       ),
     );
+  });
+
+  it("declares each row group's size as the bytes its column chunks take", async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => ({ label: `value ${i}`.repeat(i + 1), n: i }));
+    const file = await written(
+      {
+        name: "t",
+        columns: [
+          { name: "label", type: "UTF8" },
+          { name: "n", type: "INT32" },
+        ],
+        rows,
+      },
+      3,
+    );
+    const groups = await duck.rows(
+      `select row_group_id::int as g, any_value(row_group_bytes)::int as declared,
+         sum(total_compressed_size)::int as chunks
+       from parquet_metadata(${file}) group by row_group_id order by row_group_id`,
+    );
+    expect(groups).toHaveLength(3);
+    // Each chunk's page plus its metadata: more than the pages alone, and at most a few hundred
+    // bytes more.
+    for (const { declared, chunks } of groups) {
+      expect(Number(declared)).toBeGreaterThan(Number(chunks));
+      expect(Number(declared)).toBeLessThan(Number(chunks) + 400);
+    }
+  });
+
+  it("writes a definition level for every row of an optional column, with or without a nulls array, in its column order", async () => {
+    // Prepare: an optional INT32 column (no nulls array: every row has a value) and an optional
+    // text column read through an order (rows 3, 0, 2, 1 of its values, one of them null)
+    const texts = utf8Values(["a", null, "c", "dd"]);
+    const order = Int32Array.of(3, 0, 2, 1);
+    const table: Table = {
+      name: "t",
+      rowCount: 4,
+      columns: [
+        { name: "n", type: "INT32", optional: true, values: Int32Array.of(7, -8, 9, 10) },
+        { name: "s", type: "UTF8", optional: true, values: texts, order },
+      ],
+    };
+    const path = join(tmp, `t${fileNo++}.parquet`);
+    await writeFile(path, await encodeParquet(table, 3));
+
+    // Act
+    const rows = await duck.rows(`select n, s from read_parquet(${sqlText(path)})`);
+    const nulls = await duck.rows(
+      `select row_group_id::int as g, path_in_schema as c, stats_null_count::int as nulls from parquet_metadata(${sqlText(path)}) order by g, c`,
+    );
+
+    // Assess
+    expect(rows).toEqual([
+      { n: 7, s: "dd" },
+      { n: -8, s: "a" },
+      { n: 9, s: "c" },
+      { n: 10, s: null },
+    ]);
+    expect(nulls).toEqual([
+      { g: 0, c: "n", nulls: 0 },
+      { g: 0, c: "s", nulls: 0 },
+      { g: 1, c: "n", nulls: 0 },
+      { g: 1, c: "s", nulls: 1 },
+    ]);
   });
 
   it("takes the bounds of ascending values (ip_counts' keys) by index, through a shuffled order, per row group", async () => {
