@@ -175,8 +175,8 @@ function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; m
   if (isUtf8(v)) return encodeByteArrays(v, rows);
   const width = column.type === "INT64" ? 8 : 4;
   // Written as little-endian 32-bit words through a DataView: a day's ip_counts is 1.45 M INT64
-  // values, which a writeUInt32LE pair each took 60 ms to write. INT32 and DATE values come as
-  // Int32Array, so each fits a word.
+  // values, which took 60 ms to write with a writeUInt32LE pair each. INT32 and DATE values come
+  // as Int32Array, so each fits a word.
   const out = Buffer.allocUnsafe(rows.length * width);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let minAt = rows[0] ?? 0;
