@@ -173,6 +173,15 @@ describe("ByteCounter", () => {
     expect(lines(entries)).toBe(lines(modelOf(keys)));
   });
 
+  it("tells apart 200,000 long keys of one length, among which 32-bit hashes collide", () => {
+    // Among 200,000 keys, two 32-bit hashes are equal with a probability of 99 % (these keys
+    // have such pairs): then only the bytes tell the keys apart.
+    const keys = Array.from({ length: 200_000 }, (_, i) => utf8(`long-key-${String(i).padStart(8, "0")}`));
+    const entries = entriesOf(count(keys));
+    expect(entries).toHaveLength(200_000);
+    expect(lines(entries)).toBe(lines(modelOf(keys)));
+  });
+
   it("an empty counter has no entries, and taking the entries empties a counter", () => {
     expect(entriesOf(new ByteCounter())).toEqual([]);
     const counter = count([utf8("1.2.3.4"), utf8("a-key-longer-than-fifteen-bytes")]);
