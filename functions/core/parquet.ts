@@ -185,17 +185,16 @@ function encodePlain(column: TableColumn, rows: Int32Array): { values: Buffer; m
     const value = v[rows[k]!]!;
     if (width === 8) {
       if (!Number.isSafeInteger(value)) throw new Error(`column ${column.name}: ${value} is not an integer`);
-      const high = Math.floor(value / 2 ** 32);
-      view.setInt32(k * 8, value - high * 2 ** 32, true);
-      view.setInt32(k * 8 + 4, high, true);
+      setInt64(view, k * 8, value);
     } else view.setInt32(k * 4, value, true);
     if (value < v[minAt]!) minAt = rows[k]!;
     if (value > v[maxAt]!) maxAt = rows[k]!;
   }
   const plainOf = (value: number) => {
     const b = Buffer.allocUnsafe(width);
-    if (width === 8) writeInt64(b, value, 0);
-    else b.writeInt32LE(value);
+    const bounds = new DataView(b.buffer, b.byteOffset, width);
+    if (width === 8) setInt64(bounds, 0, value);
+    else bounds.setInt32(0, value, true);
     return b;
   };
   return { values: out, min: plainOf(v[minAt] ?? 0), max: plainOf(v[maxAt] ?? 0) };
@@ -287,10 +286,10 @@ function byteBounds(
 }
 
 /** A safe integer as INT64, little-endian two's complement. */
-function writeInt64(out: Buffer, value: number, at: number): void {
+function setInt64(view: DataView, at: number, value: number): void {
   const high = Math.floor(value / 2 ** 32);
-  out.writeUInt32LE(value - high * 2 ** 32, at);
-  out.writeInt32LE(high, at + 4);
+  view.setInt32(at, value - high * 2 ** 32, true);
+  view.setInt32(at + 4, high, true);
 }
 
 /** Unsigned byte order of b[s1, e1) and b[s2, e2), a prefix first. */
