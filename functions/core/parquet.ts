@@ -19,6 +19,23 @@ import rle from "parquetjs-lite/lib/codec/rle.js";
 import { serializeThrift } from "parquetjs-lite/lib/util.js";
 import { type ColumnValues, isUtf8, startOf, type Table, type TableColumn, type Utf8Values } from "./tables";
 
+/**
+ * Thrift's serializer under parquetjs-lite calls the deprecated `new Buffer()` for every field it
+ * writes. Node answers each of the first 10,000 such calls from a package with a stack walk, to
+ * warn only about code outside node_modules (15-50 ms of a reduce); once it has warned, it checks
+ * no more. So it warns once here, at load, silenced: only DEP0005, which no code of ours earns.
+ */
+function settleBufferDeprecationCheck(): void {
+  const silenced = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    Reflect.construct(Buffer, [0]);
+  } finally {
+    process.noDeprecation = silenced;
+  }
+}
+settleBufferDeprecationCheck();
+
 /** A write target that collects the bytes the envelope writer hands it. */
 class MemorySink {
   readonly parts: Buffer[] = [];
