@@ -163,6 +163,7 @@ export class AggregateMerger {
   /** Each part's server-error rows (columns, in file order), as added. */
   private readonly errorParts: ServerErrorColumns[] = [];
   private parts = 0;
+  private mergedIps: IpCounts | undefined;
 
   /** `label` names the part in an error, e.g. "partial 3 of run r". */
   add(p: Aggregate, label = `part ${this.parts + 1}`): void {
@@ -187,11 +188,21 @@ export class AggregateMerger {
     out.quarantineOverflow += p.quarantineOverflow;
   }
 
+  /**
+   * Merges the parts' IP counts now, ahead of result() (which does it otherwise): after this
+   * the parts' IP counts are read no more, and their memory may be let go. Call once, after the
+   * last add.
+   */
+  mergeIpCounts(): void {
+    this.mergedIps ??= this.ips.result();
+  }
+
   /** The merged aggregate; call once, after the last add. */
   result(): Aggregate {
     const { out } = this;
     out.serverErrors = inFileOrder(this.errorParts);
-    out.ipCounts = this.ips.result();
+    this.mergeIpCounts();
+    out.ipCounts = this.mergedIps!;
     out.quarantine.sort((a, b) => a.offset - b.offset);
     return out;
   }

@@ -7,7 +7,9 @@ import { EtlError, IncompleteReadError } from "./errors";
 export interface ObjectStore {
   /** Human-readable root for messages, e.g. `s3://bucket` or a directory. */
   readonly name: string;
+  /** The object's bytes, the caller's own: no other reader shares them (a stage may release them). */
   get(key: string): Promise<Uint8Array>;
+  /** Writes the object; `body` is not kept once the promise settles (the caller may release it). */
   put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
   /**
    * Writes a body of unknown length in bounded memory (S3: a multipart upload). If the body

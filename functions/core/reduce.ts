@@ -44,6 +44,14 @@ export class PartialReducer {
     this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
   }
 
+  /**
+   * Merges the partials' IP counts ahead of result(): after this their IP counts (views of the
+   * partials' bytes) are read no more. Call once, after the last add.
+   */
+  mergeIpCounts(): void {
+    this.merger.mergeIpCounts();
+  }
+
   /** Proves coverage and builds the outputs; call once, after the last add. */
   result(): ReducedRun {
     const { plan, headers } = this;

@@ -5,6 +5,7 @@ import { encodePartial } from "../core/partial-codec";
 import { processRange } from "../core/process-range";
 import { workKeys } from "./layout";
 import { readPlan } from "./read-plan";
+import { releaseBuffers } from "./release-buffers";
 
 export interface MapStageInput {
   readonly task: RangeTask;
@@ -21,6 +22,16 @@ export async function mapRange({ task, work, openSource }: MapStageInput): Promi
   const parsed = await processRange(source, plan, task.index);
   const partial = { ...parsed, seconds: (performance.now() - started) / 1000 };
   const partialKey = workKeys.partial(plan.runId, task.index);
-  await work.put(partialKey, encodePartial(partial), "application/octet-stream");
+  const encoded = encodePartial(partial);
+  await work.put(partialKey, encoded, "application/octet-stream");
+  // The partial's IP arrays were made for it alone (takeSortedEntries), and the encoded bytes
+  // copy them: both go now, not when a collection finds them, so that a mapper holds one
+  // range's worth of them at a time.
+  const { ipCounts } = partial.aggregate;
+  await releaseBuffers(
+    [encoded, ipCounts.keys, ipCounts.ends, ipCounts.counts].flatMap((a) =>
+      a.buffer instanceof ArrayBuffer && a.buffer.byteLength > Buffer.poolSize ? [a.buffer] : [],
+    ),
+  );
   return { index: task.index, partialKey, rowsRead: partial.aggregate.rows.read };
 }

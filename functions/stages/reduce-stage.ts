@@ -10,6 +10,7 @@ import type { ValidationReport } from "../core/validation";
 import { commitOutputs, type RunOutputs } from "./commit-outputs";
 import { workKeys } from "./layout";
 import { readPlan } from "./read-plan";
+import { ownsItsBuffer, releaseBuffers } from "./release-buffers";
 
 export interface ReduceStageInput {
   readonly planKey: string;
@@ -60,12 +61,19 @@ export async function startReduce({
   const reducer = new PartialReducer(plan);
   const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
   const taken = new Map<number, Promise<void>>();
+  /** The buffers the partials were read into: let go once the IP merge has read them. */
+  const partialBuffers: ArrayBuffer[] = [];
   let failure: { error: unknown } | undefined;
   const take = (i: number): Promise<void> => {
     let reading = taken.get(i);
     if (reading === undefined) {
       const key = workKeys.partial(plan.runId, i);
-      reading = readDecoded(work, key, (bytes) => decodePartial(bytes, `${work.name}/${key}`)).then(
+      reading = readDecoded(work, key, (bytes) => {
+        const partial = decodePartial(bytes, `${work.name}/${key}`);
+        // Its IP counts are views of these bytes; nothing else is, once they are merged.
+        if (ownsItsBuffer(bytes)) partialBuffers.push(bytes.buffer as ArrayBuffer);
+        return partial;
+      }).then(
         (partial) => {
           rangeSeconds[i] = partial.seconds;
           reducer.add(partial);
@@ -87,6 +95,10 @@ export async function startReduce({
       const clock = performance.now();
       await forEachConcurrently(plan.ranges.length, FETCH_CONCURRENCY, take);
       if (failure !== undefined) throw failure.error;
+      // The partials go the moment their IP counts are merged, so that the tables and their
+      // Parquet are built in the memory they leave, not beside them (a 2.7 GB day: 172 MB).
+      reducer.mergeIpCounts();
+      await releaseBuffers(partialBuffers.splice(0));
       const reduced = reducer.result();
       const { merged, tables } = reduced;
       const encoded = {} as RunOutputs["tables"];

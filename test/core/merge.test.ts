@@ -5,7 +5,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Aggregate, emptyAggregate, ipCountList, mergeAggregates } from "../../functions/core/aggregate";
+import {
+  type Aggregate,
+  AggregateMerger,
+  emptyAggregate,
+  ipCountList,
+  mergeAggregates,
+} from "../../functions/core/aggregate";
 import { ContractError } from "../../functions/core/errors";
 import { decodePartial, encodePartial } from "../../functions/core/partial-codec";
 import { reducePartials } from "../../functions/core/reduce";
@@ -125,6 +131,20 @@ describe("mergeAggregates", () => {
         expect(parts).toEqual(before);
       }),
       heavyProperty(SEED, 50),
+    );
+  });
+
+  it("merges the IP counts ahead of result() to the same aggregate, merging them once", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async ({ csv, rangeBytes }) => {
+        const parts = (await partialsOf(csv, rangeBytes)).map((p) => p.aggregate);
+        const ahead = new AggregateMerger();
+        for (const p of parts) ahead.add(p);
+        ahead.mergeIpCounts();
+        ahead.mergeIpCounts();
+        expect(ahead.result()).toEqual(mergeAggregates(parts));
+      }),
+      heavyProperty(SEED, 30),
     );
   });
 

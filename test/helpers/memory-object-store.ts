@@ -25,11 +25,13 @@ export function memoryObjectStore(name = "memory"): MemoryObjectStore {
     async get(key: string) {
       const body = objects.get(key);
       if (body === undefined) throw new Error(`${name}/${key} does not exist`);
-      return body;
+      // A copy, as a real store reads one: the caller owns what get() returns (and may let it go).
+      return Uint8Array.from(body);
     },
     async put(key: string, body: Uint8Array | string, contentType?: string) {
       if (store.failPut?.(key)) throw new Error(`injected failure writing ${name}/${key}`);
-      objects.set(key, typeof body === "string" ? Buffer.from(body, "utf8") : body);
+      // A copy, as a real store writes one: the caller may reuse or let go of the body after.
+      objects.set(key, typeof body === "string" ? Buffer.from(body, "utf8") : Uint8Array.from(body));
       types.set(key, contentType);
     },
     async putStream(key: string, body: AsyncIterable<Uint8Array>) {
