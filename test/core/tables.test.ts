@@ -2,6 +2,7 @@
  * The four output tables from a merged aggregate written by hand: names, types, nullability and
  * every value, with expected rows worked out from the schema (README, Outputs) by hand.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emptyAggregate } from "../../functions/core/aggregate";
 import {
@@ -122,6 +123,28 @@ describe("utf8Values and valueAt", () => {
     expect(Array.from(v.nulls ?? [])).toEqual([0, 1, 0, 0]);
     const column = { name: "t", type: "UTF8", values: v } as const;
     expect([0, 1, 2, 3].map((i) => valueAt(column, i))).toEqual(["a", null, "日本", ""]);
+  });
+
+  it("encode any texts as Buffer.from encodes each, ASCII or not, lone surrogates included", () => {
+    const text = fc.oneof(
+      fc.string({ unit: "grapheme-ascii", maxLength: 12 }),
+      fc.string({ unit: "binary", maxLength: 6 }),
+      fc.constantFrom("\uD800", "\uDC00x", "é", "\u0080", "\u007F"),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.option(text, { nil: null }), { maxLength: 30 }), (texts) => {
+        const v = utf8Values(texts);
+        const each = texts.map((t) => (t === null ? null : Buffer.from(t, "utf8")));
+        expect(Buffer.from(v.bytes).equals(Buffer.concat(each.filter((b) => b !== null)))).toBe(true);
+        let at = 0;
+        each.forEach((b, i) => {
+          expect([v.starts![i], v.nulls![i]]).toEqual([at, b === null ? 1 : 0]);
+          at += b?.length ?? 0;
+          expect(v.ends[i]).toBe(at);
+        });
+      }),
+      { seed: 20261202, numRuns: 300 },
+    );
   });
 
   it("keep a leading U+FEFF in text", () => {
