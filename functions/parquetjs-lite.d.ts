@@ -43,14 +43,6 @@ declare module "parquetjs-lite/gen-nodejs/parquet_types.js" {
   export default types;
 }
 
-declare module "parquetjs-lite/lib/codec/rle.js" {
-  const rle: {
-    /** RLE/bit-packed hybrid, with the 4-byte length prefix DataPage V1 levels carry. */
-    encodeValues(type: "INT32", values: number[], options: { bitWidth: number }): Buffer;
-  };
-  export default rle;
-}
-
 declare module "parquetjs-lite/lib/util.js" {
   export function serializeThrift(struct: unknown): Buffer;
 }

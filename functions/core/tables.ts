@@ -181,7 +181,8 @@ export function utf8Values(texts: readonly (string | null)[]): Utf8Values {
     }
     ends[i] = at;
   }
-  return { bytes, starts, ends, nulls };
+  // Without a null, no nulls array: a required column's rows are then all its values.
+  return nulls.includes(1) ? { bytes, starts, ends, nulls } : { bytes, starts, ends };
 }
 
 export function isUtf8(values: ColumnValues): values is Utf8Values {

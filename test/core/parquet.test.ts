@@ -359,6 +359,34 @@ describe("encodeParquet, read back by DuckDB", () => {
     );
   });
 
+  it("writes definition levels both readers decode for long row groups, their run header over a byte", async () => {
+    // 3,001 rows in groups of 1,500 and 1: 188 groups of 8 levels (a two-byte varint header),
+    // rows past a multiple of 8, nulls in runs and alone; and a group of one null.
+    const rows = Array.from({ length: 3001 }, (_, i) => ({
+      label: `r${i}`,
+      note: i % 7 === 0 || (i > 1000 && i < 1100) || i === 3000 ? null : `n${i % 50}`,
+      big: i,
+    }));
+    const columns = [
+      { name: "label", type: "UTF8" },
+      { name: "note", type: "UTF8", optional: true },
+      { name: "big", type: "INT64" },
+    ] as const;
+    const bytes = Buffer.from(await encodeParquet(tableFromRows("t", columns, rows), 1500));
+    const path = join(tmp, `t${fileNo++}.parquet`);
+    await writeFile(path, bytes);
+    const byDuck = await duck.rows(`select note from read_parquet(${sqlText(path)})`);
+    expect(byDuck.map((r) => r.note)).toEqual(rows.map((r) => r.note));
+    const reader = await ParquetReader.openBuffer(bytes);
+    const cursor = reader.getCursor();
+    const notes: unknown[] = [];
+    for (let row = await cursor.next(); row !== null; row = await cursor.next()) {
+      notes.push((row as { note?: string }).note ?? null);
+    }
+    await reader.close();
+    expect(notes).toEqual(rows.map((r) => r.note));
+  });
+
   it("declares sizes by the PLAIN encoding: 4 bytes an INT32, 4 plus its bytes a text value", async () => {
     const rows = Array.from({ length: 1000 }, () => ({ small: 0, label: "a" }));
     const file = await written({

@@ -136,9 +136,10 @@ describe("utf8Values and valueAt", () => {
         const v = utf8Values(texts);
         const each = texts.map((t) => (t === null ? null : Buffer.from(t, "utf8")));
         expect(Buffer.from(v.bytes).equals(Buffer.concat(each.filter((b) => b !== null)))).toBe(true);
+        expect(v.nulls === undefined).toBe(!texts.includes(null));
         let at = 0;
         each.forEach((b, i) => {
-          expect([v.starts![i], v.nulls![i]]).toEqual([at, b === null ? 1 : 0]);
+          expect([v.starts![i], v.nulls?.[i] ?? 0]).toEqual([at, b === null ? 1 : 0]);
           at += b?.length ?? 0;
           expect(v.ends[i]).toBe(at);
         });
