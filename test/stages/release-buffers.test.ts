@@ -5,8 +5,10 @@
  * their IP counts are merged, with the outputs unchanged.
  */
 import { describe, expect, it } from "vitest";
+import { ipCountList } from "../../functions/core/aggregate";
 import type { ObjectStore } from "../../functions/core/object-store";
 import { decodePartial } from "../../functions/core/partial-codec";
+import { processRange } from "../../functions/core/process-range";
 import { workKeys } from "../../functions/stages/layout";
 import { mapRange } from "../../functions/stages/map-stage";
 import { reduceRun } from "../../functions/stages/reduce-stage";
@@ -94,6 +96,25 @@ describe("the stages let go of partials", () => {
     const written = decodePartial(await work.get(key), key);
     expect(written.aggregate.ipCounts.ends.length).toBeGreaterThan(500);
     expect(written.aggregate.rows.read).toBeGreaterThan(0);
+  });
+
+  it("a mapper mapping range after range on one thread (its IP counter kept) writes each partial as a fresh one would", async () => {
+    const { source, work, plan } = await bigDay();
+    const planKey = `runs/${plan.runId}/plan.json`;
+    for (let index = 0; index < plan.ranges.length; index++) {
+      await mapRange({
+        task: { version: 1, runId: plan.runId, planKey, index },
+        work,
+        openSource: async () => source,
+      });
+    }
+    for (let index = 0; index < plan.ranges.length; index++) {
+      const key = workKeys.partial("r1", index);
+      const written = decodePartial(await work.get(key), key).aggregate;
+      const fresh = (await processRange(source, plan, index)).aggregate;
+      expect(written.rows).toEqual(fresh.rows);
+      expect(ipCountList(written.ipCounts)).toEqual(ipCountList(fresh.ipCounts));
+    }
   });
 
   it("the reduce stage releases every partial it read once merged, with the same outputs", async () => {
