@@ -189,20 +189,19 @@ export class AggregateMerger {
   }
 
   /**
-   * Merges the parts' IP counts now, ahead of result() (which does it otherwise): after this
-   * the parts' IP counts are read no more, and their memory may be let go. Call once, after the
-   * last add.
+   * The parts' IP counts merged, now, ahead of result() (which merges them otherwise, once):
+   * after this they are read no more, and their memory may be let go. Call after the last add.
    */
-  mergeIpCounts(): void {
+  mergeIpCounts(): IpCounts {
     this.mergedIps ??= this.ips.result();
+    return this.mergedIps;
   }
 
   /** The merged aggregate; call once, after the last add. */
   result(): Aggregate {
     const { out } = this;
     out.serverErrors = inFileOrder(this.errorParts);
-    this.mergeIpCounts();
-    out.ipCounts = this.mergedIps!;
+    out.ipCounts = this.mergeIpCounts();
     out.quarantine.sort((a, b) => a.offset - b.offset);
     return out;
   }

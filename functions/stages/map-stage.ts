@@ -28,10 +28,6 @@ export async function mapRange({ task, work, openSource }: MapStageInput): Promi
   // copy them: both go now, not when a collection finds them, so that a mapper holds one
   // range's worth of them at a time.
   const { ipCounts } = partial.aggregate;
-  await releaseBuffers(
-    [encoded, ipCounts.keys, ipCounts.ends, ipCounts.counts].flatMap((a) =>
-      a.buffer instanceof ArrayBuffer && a.buffer.byteLength > Buffer.poolSize ? [a.buffer] : [],
-    ),
-  );
+  await releaseBuffers([encoded, ipCounts.keys, ipCounts.ends, ipCounts.counts].map((a) => a.buffer));
   return { index: task.index, partialKey, rowsRead: partial.aggregate.rows.read };
 }

@@ -62,7 +62,7 @@ export async function startReduce({
   const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
   const taken = new Map<number, Promise<void>>();
   /** The buffers the partials were read into: let go once the IP merge has read them. */
-  const partialBuffers: ArrayBuffer[] = [];
+  const partialBuffers: ArrayBufferLike[] = [];
   let failure: { error: unknown } | undefined;
   const take = (i: number): Promise<void> => {
     let reading = taken.get(i);
@@ -71,7 +71,7 @@ export async function startReduce({
       reading = readDecoded(work, key, (bytes) => {
         const partial = decodePartial(bytes, `${work.name}/${key}`);
         // Its IP counts are views of these bytes; nothing else is, once they are merged.
-        if (ownsItsBuffer(bytes)) partialBuffers.push(bytes.buffer as ArrayBuffer);
+        if (ownsItsBuffer(bytes)) partialBuffers.push(bytes.buffer);
         return partial;
       }).then(
         (partial) => {

@@ -11,24 +11,26 @@
 import { once } from "node:events";
 import { MessageChannel } from "node:worker_threads";
 
+/**
+ * Whether a buffer may be released at all: not shared memory, and larger than a slab of Node's
+ * Buffer pool (which hands out slices of shared 8 KiB slabs).
+ */
+function releasable(buffer: ArrayBufferLike): buffer is ArrayBuffer {
+  return buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize;
+}
+
 /** Whether `bytes` is the whole of a buffer of its own: what get() returns for an object it read. */
 export function ownsItsBuffer(bytes: Uint8Array): boolean {
-  const { buffer } = bytes;
-  // Node's Buffer pool hands out slices of shared 8 KiB slabs: never whole, but guarded anyway.
-  return (
-    buffer instanceof ArrayBuffer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === buffer.byteLength &&
-    buffer.byteLength > Buffer.poolSize
-  );
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && releasable(bytes.buffer);
 }
 
 /**
  * Detaches `buffers` (every view of them reads as empty after) and frees their memory, which is
- * done when the returned promise settles (the channel's ports have closed).
+ * done when the returned promise settles (the channel's ports have closed). Shared memory and
+ * buffers no larger than a pool slab are left alone.
  */
-export async function releaseBuffers(buffers: Iterable<ArrayBuffer>): Promise<void> {
-  const unique = [...new Set(buffers)].filter((b) => b.byteLength > 0);
+export async function releaseBuffers(buffers: Iterable<ArrayBufferLike>): Promise<void> {
+  const unique = [...new Set(buffers)].filter(releasable);
   if (unique.length === 0) return;
   const { port1, port2 } = new MessageChannel();
   port1.postMessage(null, unique);
