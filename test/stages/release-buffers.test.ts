@@ -59,6 +59,23 @@ async function bigDay() {
   });
 }
 
+type Day = Awaited<ReturnType<typeof bigDay>>;
+
+/** Range `index` of the day, as the plan's task. */
+const taskOf = ({ plan, planKey }: Day, index: number) => ({
+  version: 1 as const,
+  runId: plan.runId,
+  planKey,
+  index,
+});
+
+/** Maps every range of the day in turn, on this thread, into its work store. */
+async function mapEveryRange(day: Day): Promise<void> {
+  for (let index = 0; index < day.plan.ranges.length; index++) {
+    await mapRange({ task: taskOf(day, index), work: day.work, openSource: async () => day.source });
+  }
+}
+
 /** `store`, noting every body put and every object got. */
 function noting(store: ObjectStore) {
   /** Each object got: its key, its bytes, and their length when got. */
@@ -81,15 +98,10 @@ function noting(store: ObjectStore) {
 
 describe("the stages let go of partials", () => {
   it("the map stage releases the encoded partial once it is written, and what it wrote stands", async () => {
-    const { source, work, plan } = await bigDay();
+    const day = await bigDay();
+    const { source, work } = day;
     const { noted, put } = noting(work);
-    const task = {
-      version: 1 as const,
-      runId: plan.runId,
-      planKey: `runs/${plan.runId}/plan.json`,
-      index: 1,
-    };
-    await mapRange({ task, work: noted, openSource: async () => source });
+    await mapRange({ task: taskOf(day, 1), work: noted, openSource: async () => source });
     const [key, body] = put.find(([k]) => k === workKeys.partial("r1", 1))!;
     expect(typeof body).not.toBe("string");
     expect((body as Uint8Array).byteLength).toBe(0);
@@ -99,15 +111,9 @@ describe("the stages let go of partials", () => {
   });
 
   it("a mapper mapping range after range on one thread (its IP counter kept) writes each partial as a fresh one would", async () => {
-    const { source, work, plan } = await bigDay();
-    const planKey = `runs/${plan.runId}/plan.json`;
-    for (let index = 0; index < plan.ranges.length; index++) {
-      await mapRange({
-        task: { version: 1, runId: plan.runId, planKey, index },
-        work,
-        openSource: async () => source,
-      });
-    }
+    const day = await bigDay();
+    const { source, work, plan } = day;
+    await mapEveryRange(day);
     for (let index = 0; index < plan.ranges.length; index++) {
       const key = workKeys.partial("r1", index);
       const written = decodePartial(await work.get(key), key).aggregate;
@@ -118,16 +124,10 @@ describe("the stages let go of partials", () => {
   });
 
   it("the reduce stage releases every partial it read once merged, with the same outputs", async () => {
-    const { source, work, plan } = await bigDay();
+    const day = await bigDay();
+    const { work, plan, planKey } = day;
     expect(plan.ranges.length).toBeGreaterThan(2);
-    for (let index = 0; index < plan.ranges.length; index++) {
-      await mapRange({
-        task: { version: 1, runId: plan.runId, planKey: `runs/${plan.runId}/plan.json`, index },
-        work,
-        openSource: async () => source,
-      });
-    }
-    const planKey = `runs/${plan.runId}/plan.json`;
+    await mapEveryRange(day);
     const kept = memoryObjectStore("out-kept");
     // The same reduce over bytes it cannot release (views into a larger buffer).
     const sliced: ObjectStore = {
