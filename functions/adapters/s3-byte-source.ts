@@ -128,9 +128,9 @@ export async function openS3ByteSource(
 
 /** A part's chunks, as they arrived. */
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return parts;
+  const arrived: Uint8Array[] = [];
+  for await (const chunk of chunks) arrived.push(chunk);
+  return arrived;
 }
 
 /**
