@@ -29,6 +29,15 @@ const INITIAL_SLOTS = 1 << 11;
 const PENDING_KEYS = 64;
 const PENDING_INTS = 5;
 
+/**
+ * KEEP_BYTES[length * 4 + w]: the mask that keeps, of word w of a key read whole, the bytes
+ * inside a key of `length` bytes (-1, a partial mask, or 0 past its end).
+ */
+const KEEP_BYTES = Int32Array.from({ length: (INLINE_BYTES + 1) * SLOT_WORDS }, (_, i) => {
+  const inWord = Math.max(0, Math.min(4, Math.floor(i / SLOT_WORDS) - (i % SLOT_WORDS) * 4));
+  return inWord === 4 ? -1 : (1 << (inWord * 8)) - 1;
+});
+
 export class ByteCounter {
   private slots: Int32Array;
   private counts: Float64Array;
@@ -40,6 +49,8 @@ export class ByteCounter {
   private readonly pending = new Int32Array(PENDING_KEYS * PENDING_INTS);
   private readonly pendingCounts = new Float64Array(PENDING_KEYS);
   private pendingKeys = 0;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private viewed: Uint8Array | null = null;
   /**
    * The sort's arrays, kept between takes; each holds room for `sortRoom` keys. The sort's
    * other pair of arrays is the table itself, free while the sort runs (it never holds more
@@ -58,6 +69,15 @@ export class ByteCounter {
     this.mask = slotCount - 1;
   }
 
+  /** A DataView on `bytes`, made again only when a key comes in another buffer than the last. */
+  private viewOf(bytes: Uint8Array): DataView {
+    if (bytes !== this.viewed) {
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.viewed = bytes;
+    }
+    return this.view;
+  }
+
   /** Adds `count` (default one) to the count of bytes[start, end). */
   add(bytes: Uint8Array, start: number, end: number, count = 1): void {
     const length = end - start;
@@ -65,10 +85,25 @@ export class ByteCounter {
       this.addLong(bytes, start, end, count);
       return;
     }
-    const w0 = wordAt(bytes, start, end);
-    const w1 = wordAt(bytes, start + 4, end);
-    const w2 = wordAt(bytes, start + 8, end);
-    const w3 = wordAt(bytes, start + 12, end);
+    let w0: number;
+    let w1: number;
+    let w2: number;
+    let w3: number;
+    if (start + SLOT_WORDS * 4 <= bytes.length) {
+      // Sixteen bytes can be read from the key's start (in a line, the rest of the record
+      // follows it): four whole words, the bytes past the key masked off.
+      const view = this.viewOf(bytes);
+      const keep = length * SLOT_WORDS;
+      w0 = view.getInt32(start, true) & KEEP_BYTES[keep]!;
+      w1 = view.getInt32(start + 4, true) & KEEP_BYTES[keep + 1]!;
+      w2 = view.getInt32(start + 8, true) & KEEP_BYTES[keep + 2]!;
+      w3 = view.getInt32(start + 12, true) & KEEP_BYTES[keep + 3]!;
+    } else {
+      w0 = wordAt(bytes, start, end);
+      w1 = wordAt(bytes, start + 4, end);
+      w2 = wordAt(bytes, start + 8, end);
+      w3 = wordAt(bytes, start + 12, end);
+    }
     const at = this.pendingKeys * PENDING_INTS;
     const pending = this.pending;
     pending[at] = inlineKeyHash(w0, w1, w2, w3, length);
@@ -347,9 +382,10 @@ function sortInlineKeys(
   let wordsTo: Int32Array = wordsSpare;
   let countsFrom: Float64Array = counts;
   let countsTo: Float64Array = countsSpare;
-  const bucketStart = new Int32Array(256);
+  // A digit's histogram is the same before every pass: all sixteen come from one read.
+  const histograms = countAllDigits(words, n);
   for (let digit = INLINE_BYTES; digit >= 0; digit--) {
-    countDigits(wordsFrom, n, digit, bucketStart);
+    const bucketStart = histograms.subarray(digit * 256, digit * 256 + 256);
     if (n === 0 || bucketStart[digitOf(wordsFrom, 0, digit)] === n) continue;
     for (let d = 0, sum = 0; d < 256; d++) {
       const inBucket = bucketStart[d]!;
@@ -363,16 +399,25 @@ function sortInlineKeys(
   return { sorted: wordsFrom, sortedCounts: countsFrom };
 }
 
-// A pass's two loops are functions of their own, called once per pass: each is optimized whole
-// after the first passes of a mapper's first range. Inline in sortInlineKeys, the loops were
-// compiled on the fly (on-stack replacement) without feedback for the code after them, and the
-// first ranges paid for the deoptimizations: sorting a mapper's first 64 MiB range took 220-250
-// ms that way, 105 ms this way (35 ms once warm).
+// The sort's loops are functions of their own, each optimized whole once it has run. Inline in
+// sortInlineKeys, the loops were compiled on the fly (on-stack replacement) without feedback
+// for the code after them, and the first ranges paid for the deoptimizations: sorting a
+// mapper's first 64 MiB range took 220-250 ms that way, 105 ms this way (35 ms once warm).
 
-/** bucketStart[d]: how many of the n keys have digit d at `digit`. */
-function countDigits(words: Int32Array, n: number, digit: number, bucketStart: Int32Array): void {
-  bucketStart.fill(0);
-  for (let i = 0; i < n; i++) bucketStart[digitOf(words, i, digit)]!++;
+/** Histograms of every digit of the n keys: [digit * 256 + d] is how many have d at `digit`. */
+function countAllDigits(words: Int32Array, n: number): Int32Array {
+  const histograms = new Int32Array(SLOT_WORDS * 4 * 256);
+  for (let i = 0; i < n * SLOT_WORDS; i += SLOT_WORDS) {
+    for (let w = 0; w < SLOT_WORDS; w++) {
+      const word = words[i + w]!;
+      const at = w * 4 * 256;
+      histograms[at + (word & 0xff)]!++;
+      histograms[at + 256 + ((word >>> 8) & 0xff)]!++;
+      histograms[at + 512 + ((word >>> 16) & 0xff)]!++;
+      histograms[at + 768 + (word >>> 24)]!++;
+    }
+  }
+  return histograms;
 }
 
 /** Moves each key (its words and count) to the next place of its digit's bucket. */

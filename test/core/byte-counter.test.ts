@@ -99,6 +99,35 @@ describe("ByteCounter", () => {
     expect(entriesOf(count(all))).toHaveLength(keys.length);
   });
 
+  it("counts a key as one key whether its buffer ends with it or goes on past it (property)", () => {
+    // A key with 16 bytes of buffer from its start is read a word at a time with the bytes
+    // past it masked off; one at the buffer's end, byte by byte. Both must make the same key.
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.oneof(keyArb, nearLimitArb),
+            fc.integer({ min: 0, max: 20 }),
+            fc.integer({ min: 0, max: 255 }),
+          ),
+          {
+            maxLength: 100,
+          },
+        ),
+        (adds) => {
+          const counter = new ByteCounter();
+          for (const [key, after, filler] of adds) {
+            const buffer = new Uint8Array(key.length + after).fill(filler);
+            buffer.set(key, 0);
+            counter.add(buffer, 0, key.length);
+          }
+          expect(lines(entriesOf(counter))).toBe(lines(modelOf(adds.map(([key]) => key))));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("returns its entries sorted by unsigned bytes, for any keys (property)", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 200 }), (keys) => {
