@@ -3,6 +3,7 @@
  * flags it reports for one line, whichever of its word-at-a-time or byte-at-a-time paths finds
  * each byte.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LineSplitter, NCOLS } from "../../functions/core/line-splitter";
 import { bytesOf, utf8 } from "../helpers/edgar-csv";
@@ -135,4 +136,64 @@ describe("LineSplitter", () => {
     expect(splitter.fields).toBe(NCOLS + 1);
     expect(splitter.emptyFields).toBe(0);
   });
+
+  it("agrees with a byte-at-a-time reading of any bytes, at any start and end (property)", () => {
+    // Bytes a split must tell apart, the ones next to them in value (a test of one byte must
+    // not mark its neighbours), and any others.
+    const byteArb = fc.oneof(
+      fc.constantFrom(0x2c, 0x22, 0x2b, 0x2d, 0x21, 0x23, 0x00, 0x7f, 0x80, 0xac, 0xa2, 0xff, 0x61),
+      fc.integer({ min: 0, max: 255 }),
+    );
+    const lineArb = fc
+      .array(byteArb, { maxLength: 80, size: "max" })
+      .chain((bytes) =>
+        fc.tuple(
+          fc.constant(Uint8Array.from(bytes)),
+          fc.integer({ min: 0, max: bytes.length }),
+          fc.integer({ min: 0, max: bytes.length }),
+        ),
+      );
+    const splitter = new LineSplitter();
+    fc.assert(
+      fc.property(lineArb, ([bytes, a, b]) => {
+        const [start, end] = a <= b ? [a, b] : [b, a];
+        splitter.split(bytes, start, end);
+        const expected = byteAtATime(bytes, start, end);
+        expect({
+          fields: splitter.fields,
+          emptyFields: splitter.emptyFields,
+          nonAscii: splitter.nonAscii,
+          quoted: splitter.quoted,
+          bounds: bounds(splitter, expected.bounds.length),
+        }).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
+
+/** What a split must report, read the plainest way: one byte at a time. */
+function byteAtATime(bytes: Uint8Array, start: number, end: number) {
+  const fieldBounds: [number, number][] = [];
+  let fields = 0;
+  let emptyFields = 0;
+  let nonAscii = false;
+  let quoted = false;
+  let fieldBegin = start;
+  const endField = (at: number) => {
+    if (fields < NCOLS) {
+      fieldBounds.push([fieldBegin, at]);
+      if (at === fieldBegin) emptyFields |= 1 << fields;
+    }
+  };
+  for (let i = start; i < end && !quoted; i++) {
+    if (bytes[i] === 0x2c) {
+      endField(i);
+      fields++;
+      fieldBegin = i + 1;
+    } else if (bytes[i] === 0x22) quoted = true;
+    else if (bytes[i]! >= 0x80) nonAscii = true;
+  }
+  if (!quoted) endField(end);
+  return { fields: fields + 1, emptyFields, nonAscii, quoted, bounds: fieldBounds };
+}
