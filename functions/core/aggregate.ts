@@ -63,8 +63,9 @@ export interface IpCounts {
   readonly ends: Uint32Array;
   /**
    * Whole numbers. A decoded partial's counts stay the 32-bit view of its buffer that it carries
-   * them in (copying them out to 64 bits would touch fresh memory for every entry); merged and
-   * freshly counted ones are 64-bit floats.
+   * them in (copying them out to 64 bits would touch fresh memory for every entry); a range's
+   * fresh counts are 32-bit too, as its partial will carry them, unless one exceeds 2^32 - 1;
+   * merged ones are 64-bit floats.
    */
   readonly counts: Float64Array | Uint32Array;
 }

@@ -167,6 +167,7 @@ export class ByteCounter {
     const words = this.sortWords;
     const tableCounts = this.sortCounts;
     let bytes = 0;
+    let most = 0;
     for (let slot = 0, k = 0; k < n; slot++) {
       const s = slot * SLOT_WORDS;
       const w3 = slots[s + 3]!;
@@ -175,7 +176,9 @@ export class ByteCounter {
       words[k * 4 + 1] = slots[s + 1]!;
       words[k * 4 + 2] = slots[s + 2]!;
       words[k * 4 + 3] = w3;
-      tableCounts[k] = this.counts[slot]!;
+      const count = this.counts[slot]!;
+      tableCounts[k] = count;
+      if (count > most) most = count;
       bytes += (w3 >>> TAG_SHIFT) - 1;
       k++;
     }
@@ -195,7 +198,9 @@ export class ByteCounter {
       at += (w3 >>> TAG_SHIFT) - 1;
       ends[i] = at;
     }
-    const counts = sortedCounts.slice(0, n);
+    // 32-bit counts, as a partial carries them, unless one is too large for that.
+    const counts =
+      most <= 0xffff_ffff ? Uint32Array.from(sortedCounts.subarray(0, n)) : sortedCounts.slice(0, n);
     // The tag alone marks a slot taken (a claim writes every word and the count).
     slots.fill(0);
     return { keys: padded.subarray(0, bytes), ends, counts };

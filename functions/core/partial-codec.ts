@@ -36,14 +36,19 @@ const align8 = (n: number) => (n + 7) & ~7;
 
 export function encodePartial(partial: RangePartial): Uint8Array {
   const { ipCounts, ...aggregate } = partial.aggregate;
-  const countsFit32 = ipCounts.counts.every((c) => c <= 0xffff_ffff);
+  const countsFit32 =
+    ipCounts.counts instanceof Uint32Array || ipCounts.counts.every((c) => c <= 0xffff_ffff);
   const arrays: [Section["name"], SectionType, ArrayBufferView][] = [
     ["ipKeys", "u8", ipCounts.keys],
     ["ipEnds", "u32", ipCounts.ends],
     [
       "ipCounts",
       countsFit32 ? "u32" : "f64",
-      countsFit32 ? Uint32Array.from(ipCounts.counts) : Float64Array.from(ipCounts.counts),
+      ipCounts.counts instanceof Uint32Array
+        ? ipCounts.counts
+        : countsFit32
+          ? Uint32Array.from(ipCounts.counts)
+          : Float64Array.from(ipCounts.counts),
     ],
   ];
   const doc: HeaderDoc = {

@@ -211,6 +211,19 @@ describe("ByteCounter", () => {
     expect(lines(entries)).toBe(lines(modelOf(keys)));
   });
 
+  it("gives its counts as 32-bit integers when they fit, as 64-bit floats when one does not", () => {
+    const counter = new ByteCounter();
+    counter.add(utf8("1.2.3.abc"), 0, 9, 0xffff_ffff);
+    const fits = counter.takeSortedEntries();
+    expect(fits.counts).toBeInstanceOf(Uint32Array);
+    expect([...fits.counts]).toEqual([0xffff_ffff]);
+    counter.add(utf8("1.2.3.abc"), 0, 9, 2 ** 40);
+    counter.add(utf8("1.2.3.abd"), 0, 9, 7);
+    const large = counter.takeSortedEntries();
+    expect(large.counts).toBeInstanceOf(Float64Array);
+    expect([...large.counts]).toEqual([2 ** 40, 7]);
+  });
+
   it("an empty counter has no entries, and taking the entries empties a counter", () => {
     expect(entriesOf(new ByteCounter())).toEqual([]);
     const counter = count([utf8("1.2.3.4"), utf8("a-key-longer-than-fifteen-bytes")]);

@@ -1,6 +1,7 @@
 /**
- * A decoded partial as it was before encoding: its IP counts arrive as the 32-bit view they
- * travel in, counted ones are 64-bit floats; the values are what a test compares.
+ * A partial with its IP counts as 64-bit floats, whichever width it holds them in (a decoded one
+ * the 32-bit view they travel in, a counted one 32 bits when they fit): the values are what a
+ * test compares.
  */
 import type { RangePartial } from "../../functions/core/partial";
 
