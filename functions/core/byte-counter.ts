@@ -369,12 +369,16 @@ export class ByteCounter {
 
 /**
  * Sorts n inline keys (their slots' four words each, tag included) by their bytes: an LSD radix
- * sort a byte at a time, from byte 14, after a first pass by length so that a key sorts before
- * its extensions by NUL bytes (zero padding alone would tie them). Byte-wide digits keep the 256
- * write positions of a pass in cache. The words move with their keys, so every pass reads
- * memory in order, and so do their counts; passes where every key has the same digit are
- * skipped. The spare arrays (room for n keys each) take the passes' writes. Returns the sorted
- * words and counts: either the inputs or the spares.
+ * sort from the least significant digit, the tag (length + 1, so that a key sorts before its
+ * extensions by NUL bytes, which zero padding alone would tie), to byte 0. A digit is a byte:
+ * sixteen passes of 256 buckets, whose write positions stay in cache. From PAIR_SORT_KEYS keys a
+ * digit is two bytes: eight passes of 65,536 buckets, of which a table of IP addresses fills a
+ * few hundred (digits, dots and letters); their histograms, 2 MiB, are made once a thread and
+ * zeroed for each sort, a cost only a large table repays. A digit's histogram is the same before
+ * every pass, so all of them come from one read of the keys. The words move with their keys,
+ * so every pass reads memory in order, and so do their counts; passes where every key has the
+ * same digit are skipped. The spare arrays (room for n keys each) take the passes' writes.
+ * Returns the sorted words and counts: either the inputs or the spares.
  */
 function sortInlineKeys(
   words: Int32Array,
@@ -387,40 +391,60 @@ function sortInlineKeys(
   let wordsTo: Int32Array = wordsSpare;
   let countsFrom: Float64Array = counts;
   let countsTo: Float64Array = countsSpare;
-  // A digit's histogram is the same before every pass: all sixteen come from one read.
-  const histograms = countAllDigits(words, n);
-  for (let digit = INLINE_BYTES; digit >= 0; digit--) {
-    const bucketStart = histograms.subarray(digit * 256, digit * 256 + 256);
-    if (n === 0 || bucketStart[digitOf(wordsFrom, 0, digit)] === n) continue;
-    for (let d = 0, sum = 0; d < 256; d++) {
+  const wide = n >= PAIR_SORT_KEYS;
+  const buckets = wide ? PAIR_BUCKETS : 256;
+  const histograms = digitHistograms(words, n, wide);
+  for (let digit = (wide ? PAIR_DIGITS : INLINE_BYTES + 1) - 1; digit >= 0; digit--) {
+    const bucketStart = histograms.subarray(digit * buckets, (digit + 1) * buckets);
+    if (n === 0 || bucketStart[digitOf(wordsFrom, 0, digit, wide)] === n) continue;
+    for (let d = 0, sum = 0; d < buckets; d++) {
       const inBucket = bucketStart[d]!;
       bucketStart[d] = sum;
       sum += inBucket;
     }
-    scatterByDigit(wordsFrom, countsFrom, wordsTo, countsTo, n, digit, bucketStart);
+    scatterByDigit(wordsFrom, countsFrom, wordsTo, countsTo, n, digit, wide, bucketStart);
     [countsFrom, countsTo] = [countsTo, countsFrom];
     [wordsFrom, wordsTo] = [wordsTo, wordsFrom];
   }
   return { sorted: wordsFrom, sortedCounts: countsFrom };
 }
 
+/** Keys from which the sort takes two bytes a digit. */
+export const PAIR_SORT_KEYS = 16_384;
+const PAIR_DIGITS = 8;
+const PAIR_BUCKETS = 1 << 16;
+/** The histograms of sorts two bytes a digit, made at the first such sort on this thread. */
+let pairHistograms: Int32Array | undefined;
+
 // The sort's loops are functions of their own, each optimized whole once it has run. Inline in
 // sortInlineKeys, the loops were compiled on the fly (on-stack replacement) without feedback
 // for the code after them, and the first ranges paid for the deoptimizations: sorting a
 // mapper's first 64 MiB range took 220-250 ms that way, 105 ms this way (35 ms once warm).
 
-/** Histograms of every digit of the n keys: [digit * 256 + d] is how many have d at `digit`. */
-function countAllDigits(words: Int32Array, n: number): Int32Array {
-  const histograms = new Int32Array(SLOT_WORDS * 4 * 256);
-  for (let i = 0; i < n * SLOT_WORDS; i += SLOT_WORDS) {
-    for (let w = 0; w < SLOT_WORDS; w++) {
-      const word = words[i + w]!;
-      const at = w * 4 * 256;
-      histograms[at + (word & 0xff)]!++;
-      histograms[at + 256 + ((word >>> 8) & 0xff)]!++;
-      histograms[at + 512 + ((word >>> 16) & 0xff)]!++;
-      histograms[at + 768 + (word >>> 24)]!++;
+/**
+ * Histograms of every digit of the n keys, one byte or (`wide`) two a digit: [digit * buckets
+ * + d] is how many have d at `digit`.
+ */
+function digitHistograms(words: Int32Array, n: number, wide: boolean): Int32Array {
+  if (wide) {
+    pairHistograms ??= new Int32Array(PAIR_DIGITS * PAIR_BUCKETS);
+    const histograms = pairHistograms.fill(0);
+    for (let i = 0; i < n * SLOT_WORDS; i++) {
+      const word = words[i]!;
+      const at = (i & 3) * 2 * PAIR_BUCKETS;
+      histograms[at + (((word & 0xff) << 8) | ((word >>> 8) & 0xff))]!++;
+      histograms[at + PAIR_BUCKETS + (((word >>> 8) & 0xff00) | (word >>> 24))]!++;
     }
+    return histograms;
+  }
+  const histograms = new Int32Array(SLOT_WORDS * 4 * 256);
+  for (let i = 0; i < n * SLOT_WORDS; i++) {
+    const word = words[i]!;
+    const at = (i & 3) * 4 * 256;
+    histograms[at + (word & 0xff)]!++;
+    histograms[at + 256 + ((word >>> 8) & 0xff)]!++;
+    histograms[at + 512 + ((word >>> 16) & 0xff)]!++;
+    histograms[at + 768 + (word >>> 24)]!++;
   }
   return histograms;
 }
@@ -433,10 +457,11 @@ function scatterByDigit(
   countsTo: Float64Array,
   n: number,
   digit: number,
+  wide: boolean,
   bucketStart: Int32Array,
 ): void {
   for (let i = 0; i < n; i++) {
-    const j = bucketStart[digitOf(wordsFrom, i, digit)]!++;
+    const j = bucketStart[digitOf(wordsFrom, i, digit, wide)]!++;
     countsTo[j] = countsFrom[i]!;
     wordsTo[j * 4] = wordsFrom[i * 4]!;
     wordsTo[j * 4 + 1] = wordsFrom[i * 4 + 1]!;
@@ -446,11 +471,14 @@ function scatterByDigit(
 }
 
 /**
- * Radix digit `digit` of key k: digit 15 (INLINE_BYTES) is the tag, length + 1, the least
- * significant; digit b < 15 is the key's byte b.
+ * Radix digit `digit` of key k. One byte a digit: digit 15 (INLINE_BYTES) is the tag, length + 1,
+ * the least significant; digit b < 15 is the key's byte b. Two bytes a digit (`wide`): bytes
+ * 2 * digit (the more significant) and 2 * digit + 1, the tag being byte 15.
  */
-function digitOf(words: Int32Array, k: number, digit: number): number {
-  return (words[k * 4 + (digit >> 2)]! >>> ((digit & 3) * 8)) & 0xff;
+function digitOf(words: Int32Array, k: number, digit: number, wide: boolean): number {
+  if (!wide) return (words[k * 4 + (digit >> 2)]! >>> ((digit & 3) * 8)) & 0xff;
+  const word = words[k * 4 + (digit >> 1)]!;
+  return digit & 1 ? ((word >>> 8) & 0xff00) | (word >>> 24) : ((word & 0xff) << 8) | ((word >>> 8) & 0xff);
 }
 
 /** Length of the key in the slot at word `s` (0 for an empty slot). */

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ByteCounter } from "../../functions/core/byte-counter";
+import { ByteCounter, PAIR_SORT_KEYS } from "../../functions/core/byte-counter";
 
 /** The counter's sorted entries as [key bytes as hex, count], in the order it returns them. */
 function entriesOf(counter: ByteCounter): [string, number][] {
@@ -70,6 +70,17 @@ const nearLimitArb = fc
     k[length - 1] = last === 0xff || last === 0x80 ? 0x41 + which : last === 0 ? 0 : 0x31;
     return k;
   });
+
+/**
+ * Keys of 1-15 bytes over all byte values: no long key, so the radix sort runs. Shared stems
+ * make the later bytes decide too, not only the first four.
+ */
+const shortKeyArb = fc
+  .tuple(
+    fc.constantFrom("", "1.", "10.0.", "101.81.1", "aaaaaaaaaaaa"),
+    fc.uint8Array({ minLength: 1, maxLength: 15 }),
+  )
+  .map(([stem, tail]) => new Uint8Array([...utf8(stem), ...tail]).subarray(0, 15));
 
 describe("ByteCounter", () => {
   it("counts a key of every length from 1 to 100 bytes exactly once per add", () => {
@@ -138,20 +149,31 @@ describe("ByteCounter", () => {
   });
 
   it("sorts tables of short keys only (the radix path) by unsigned bytes, every byte deciding (property)", () => {
-    // Keys of 1-15 bytes over all byte values: no long key, so the radix sort runs; each byte
-    // position, the first included, must decide the order where the bytes before it tie.
-    // Shared stems make the later bytes decide too, not only the first four.
-    const shortKeyArb = fc
-      .tuple(
-        fc.constantFrom("", "1.", "10.0.", "101.81.1", "aaaaaaaaaaaa"),
-        fc.uint8Array({ minLength: 1, maxLength: 15 }),
-      )
-      .map(([stem, tail]) => new Uint8Array([...utf8(stem), ...tail]).subarray(0, 15));
+    // Each byte position, the first included, must decide the order where the bytes before it tie.
     fc.assert(
       fc.property(fc.array(shortKeyArb, { minLength: 2, maxLength: 300 }), (keys) => {
         expect(lines(entriesOf(count(keys)))).toBe(lines(modelOf(keys)));
       }),
       { numRuns: 200, seed: 1201 },
+    );
+  });
+
+  it("sorts a table of more short keys than PAIR_SORT_KEYS (two bytes a digit) by unsigned bytes (property)", () => {
+    // As above, in numbers that take the sort two bytes at a time: every byte of a pair, and
+    // the length in the last pair, must decide.
+    fc.assert(
+      fc.property(
+        fc.array(shortKeyArb, {
+          minLength: PAIR_SORT_KEYS + 1,
+          maxLength: PAIR_SORT_KEYS + 4000,
+          size: "max",
+        }),
+        (keys) => {
+          expect(lines(entriesOf(count(keys)))).toBe(lines(modelOf(keys)));
+        },
+      ),
+      // A failure shrinks no further: each step of shrinking 16,000 keys would be another sort.
+      { numRuns: 4, seed: 1203, endOnFailure: true },
     );
   });
 
