@@ -59,6 +59,13 @@ export class RecordAggregator {
   private maxTime = Number.NEGATIVE_INFINITY;
   /** Records and blank lines seen so far in this range. */
   private lines = 0;
+  // The last 10-byte date and 8-byte time, as the words of their bytes and what they parsed to
+  // (-1 if invalid): a log is in time order, so most records repeat both, and the same bytes
+  // parse the same. The words start as those of 0xff bytes, which parse to -1.
+  private lastDateWords = [-1, -1, -1];
+  private lastDate = -1;
+  private lastTimeWords = [-1, -1];
+  private lastTime = -1;
 
   constructor(private readonly options: RecordAggregatorOptions) {
     // parseHeader admits every schema column once and nothing else: a record has NCOLS fields.
@@ -160,8 +167,9 @@ export class RecordAggregator {
     const timeAt = pos[COLUMN_INDEX.time]!;
     const codeAt = pos[COLUMN_INDEX.code]!;
     // Required fields, in schema order; the first that fails names the record's reason.
-    const date = parseDate(fields, fs[dateAt]!, fe[dateAt]!);
-    const time = parseTime(fields, fs[timeAt]!, fe[timeAt]!);
+    const view = this.splitter.viewOf(fields);
+    const date = this.dateOf(view, fields, fs[dateAt]!, fe[dateAt]!);
+    const time = this.timeOf(view, fields, fs[timeAt]!, fe[timeAt]!);
     const code = parseInteger(fields, fs[codeAt]!, fe[codeAt]!);
     const failed =
       (emptyFields >> ipAt) & 1
@@ -191,7 +199,6 @@ export class RecordAggregator {
       this.missing[this.columnAt[lowestBit(empty)]!]!++;
     }
     const optionalIntegerAt = this.optionalIntegerAt;
-    const view = this.splitter.viewOf(fields);
     for (let k = 0; k < optionalIntegerAt.length; k++) {
       const p = optionalIntegerAt[k]!;
       if (!((emptyFields >> p) & 1) && !isIntegerText(view, fields, fs[p]!, fe[p]!)) {
@@ -217,6 +224,34 @@ export class RecordAggregator {
       se.code.push(code);
     }
     return true;
+  }
+
+  /** parseDate, or what the last 10-byte date parsed to when the field holds the same bytes. */
+  private dateOf(view: DataView, b: Uint8Array, s: number, e: number): number {
+    if (e - s !== 10) return parseDate(b, s, e);
+    const last = this.lastDateWords;
+    const w0 = view.getInt32(s, true);
+    const w1 = view.getInt32(s + 4, true);
+    const w2 = view.getUint16(s + 8, true);
+    if (w0 === last[0] && w1 === last[1] && w2 === last[2]) return this.lastDate;
+    last[0] = w0;
+    last[1] = w1;
+    last[2] = w2;
+    this.lastDate = parseDate(b, s, e);
+    return this.lastDate;
+  }
+
+  /** parseTime, or what the last 8-byte time parsed to when the field holds the same bytes. */
+  private timeOf(view: DataView, b: Uint8Array, s: number, e: number): number {
+    if (e - s !== 8) return parseTime(b, s, e);
+    const last = this.lastTimeWords;
+    const w0 = view.getInt32(s, true);
+    const w1 = view.getInt32(s + 4, true);
+    if (w0 === last[0] && w1 === last[1]) return this.lastTime;
+    last[0] = w0;
+    last[1] = w1;
+    this.lastTime = parseTime(b, s, e);
+    return this.lastTime;
   }
 
   private rejectColumnCount(

@@ -349,6 +349,50 @@ describe("RecordAggregator", () => {
     expect(result.errorsByHour.reduce((a, b) => a + b, 0)).toBe(2);
   });
 
+  it("types a date or time like the row before's only when its bytes are the same, byte for byte", () => {
+    // Prepare: rows a byte apart from the row before, each in a buffer that goes on past it.
+    const lines = [
+      row({ date: "2017-06-30", time: "12:00:00", code: "500" }),
+      row({ date: "2017-06-3x", time: "12:00:00", code: "500" }),
+      row({ date: "2017-06-30", time: "12:00:0x", code: "500" }),
+      row({ date: "2017-06-29", time: "12:00:01", code: "500" }),
+      row({ date: "2017-06-30", time: "12:00:00", code: "500" }),
+      row({ date: "2017-02-29", time: "12:00:00", code: "500" }),
+      row({ date: "2016-02-29", time: "2:00:00", code: "500" }),
+      row({ date: "2016-02-29", time: "2:00:0a", code: "500" }),
+      row({ date: "2016-02-29", time: "02:00:00", code: "500" }),
+      row({ date: "2016-03-29", time: "03:00:00", code: "500" }),
+    ];
+    const agg = aggregator();
+    lines.forEach((line, i) => {
+      const bytes = utf8(`${line}\n${line}`);
+      agg.line(bytes, 0, line.length, 100 * i);
+    });
+
+    // Act
+    const result = agg.result();
+
+    // Assess
+    expect(result.serverErrors.date).toEqual([
+      "2017-06-30",
+      "2017-06-29",
+      "2017-06-30",
+      "2016-02-29",
+      "2016-02-29",
+      "2016-03-29",
+    ]);
+    expect(result.serverErrors.time).toEqual([
+      "12:00:00",
+      "12:00:01",
+      "12:00:00",
+      "02:00:00",
+      "02:00:00",
+      "03:00:00",
+    ]);
+    expect(result.serverErrors.offset).toEqual([0, 300, 400, 600, 800, 900]);
+    expect(result.corruptByReason).toEqual({ bad_date: 2, bad_time: 2 });
+  });
+
   it("counts the IPs of ok rows only", () => {
     // Act
     const result = feed(aggregator(), [
