@@ -166,44 +166,16 @@ export class ByteCounter {
     const slots = this.slots;
     const words = this.sortWords;
     const tableCounts = this.sortCounts;
-    let bytes = 0;
-    let most = 0;
-    for (let slot = 0, k = 0; k < n; slot++) {
-      const s = slot * SLOT_WORDS;
-      const w3 = slots[s + 3]!;
-      if (w3 === 0) continue;
-      words[k * 4] = slots[s]!;
-      words[k * 4 + 1] = slots[s + 1]!;
-      words[k * 4 + 2] = slots[s + 2]!;
-      words[k * 4 + 3] = w3;
-      const count = this.counts[slot]!;
-      tableCounts[k] = count;
-      if (count > most) most = count;
-      bytes += (w3 >>> TAG_SHIFT) - 1;
-      k++;
-    }
+    const most = copyInlineKeys(slots, this.counts, n, words, tableCounts);
     this.keys = 0;
     const { sorted, sortedCounts } = sortInlineKeys(words, slots, tableCounts, this.counts, n);
-    // Each key is written as its slot's 16 bytes, the next key overwriting what lies past its
-    // end; the slack at the end takes the last key's padding.
-    const padded = new Uint8Array(bytes + SLOT_WORDS * 4);
-    const out = new DataView(padded.buffer);
-    const ends = new Uint32Array(n);
-    for (let i = 0, at = 0; i < n; i++) {
-      const w3 = sorted[i * 4 + 3]!;
-      out.setInt32(at, sorted[i * 4]!, true);
-      out.setInt32(at + 4, sorted[i * 4 + 1]!, true);
-      out.setInt32(at + 8, sorted[i * 4 + 2]!, true);
-      out.setInt32(at + 12, untagged(w3), true);
-      at += (w3 >>> TAG_SHIFT) - 1;
-      ends[i] = at;
-    }
+    const { keys, ends } = writeInlineKeys(sorted, n);
     // 32-bit counts, as a partial carries them, unless one is too large for that.
     const counts =
       most <= 0xffff_ffff ? Uint32Array.from(sortedCounts.subarray(0, n)) : sortedCounts.slice(0, n);
     // The tag alone marks a slot taken (a claim writes every word and the count).
     slots.fill(0);
-    return { keys: padded.subarray(0, bytes), ends, counts };
+    return { keys, ends, counts };
   }
 
   /**
@@ -367,6 +339,70 @@ export class ByteCounter {
   }
 }
 
+// takeSortedEntries and the sort call each loop as a function of its own, one loop a function:
+// as loops of their body they were compiled on the fly (on-stack replacement) without feedback
+// for the code after them, which deoptimized at every range's take (--trace-deopt) and ran the
+// rest interpreted.
+
+/**
+ * Copies the n keys of a table of inline keys, in table order, to words (four a key) and their
+ * counts to `counts`; returns the largest count.
+ */
+function copyInlineKeys(
+  slots: Int32Array,
+  slotCounts: Float64Array,
+  n: number,
+  words: Int32Array,
+  counts: Float64Array,
+): number {
+  let most = 0;
+  for (let slot = 0, k = 0; k < n; slot++) {
+    const s = slot * SLOT_WORDS;
+    const w3 = slots[s + 3]!;
+    if (w3 === 0) continue;
+    words[k * 4] = slots[s]!;
+    words[k * 4 + 1] = slots[s + 1]!;
+    words[k * 4 + 2] = slots[s + 2]!;
+    words[k * 4 + 3] = w3;
+    const count = slotCounts[slot]!;
+    counts[k] = count;
+    if (count > most) most = count;
+    k++;
+  }
+  return most;
+}
+
+/** The bytes of n inline keys (four words each, tag included) back to back, and each key's end. */
+function writeInlineKeys(words: Int32Array, n: number): { keys: Uint8Array; ends: Uint32Array } {
+  const bytes = inlineKeyBytes(words, n);
+  // Each key is written as its slot's 16 bytes, the next key overwriting what lies past its
+  // end; the slack at the end takes the last key's padding.
+  const padded = new Uint8Array(bytes + SLOT_WORDS * 4);
+  const ends = new Uint32Array(n);
+  writeKeysPadded(words, n, new DataView(padded.buffer), ends);
+  return { keys: padded.subarray(0, bytes), ends };
+}
+
+/** Writes n inline keys to `out` back to back, each as its 16 bytes, and each one's end to `ends`. */
+function writeKeysPadded(words: Int32Array, n: number, out: DataView, ends: Uint32Array): void {
+  for (let i = 0, at = 0; i < n; i++) {
+    const w3 = words[i * 4 + 3]!;
+    out.setInt32(at, words[i * 4]!, true);
+    out.setInt32(at + 4, words[i * 4 + 1]!, true);
+    out.setInt32(at + 8, words[i * 4 + 2]!, true);
+    out.setInt32(at + 12, untagged(w3), true);
+    at += (w3 >>> TAG_SHIFT) - 1;
+    ends[i] = at;
+  }
+}
+
+/** Bytes in all of n inline keys (four words each, tag included). */
+function inlineKeyBytes(words: Int32Array, n: number): number {
+  let bytes = 0;
+  for (let i = 0; i < n; i++) bytes += (words[i * 4 + 3]! >>> TAG_SHIFT) - 1;
+  return bytes;
+}
+
 /**
  * Sorts n inline keys (their slots' four words each, tag included) by their bytes: an LSD radix
  * sort from the least significant digit, the tag (length + 1, so that a key sorts before its
@@ -397,14 +433,14 @@ function sortInlineKeys(
   for (let digit = (wide ? PAIR_DIGITS : INLINE_BYTES + 1) - 1; digit >= 0; digit--) {
     const bucketStart = histograms.subarray(digit * buckets, (digit + 1) * buckets);
     if (n === 0 || bucketStart[digitOf(wordsFrom, 0, digit, wide)] === n) continue;
-    for (let d = 0, sum = 0; d < buckets; d++) {
-      const inBucket = bucketStart[d]!;
-      bucketStart[d] = sum;
-      sum += inBucket;
-    }
+    bucketStarts(bucketStart);
     scatterByDigit(wordsFrom, countsFrom, wordsTo, countsTo, n, digit, wide, bucketStart);
-    [countsFrom, countsTo] = [countsTo, countsFrom];
-    [wordsFrom, wordsTo] = [wordsTo, wordsFrom];
+    const words = wordsFrom;
+    wordsFrom = wordsTo;
+    wordsTo = words;
+    const counts = countsFrom;
+    countsFrom = countsTo;
+    countsTo = counts;
   }
   return { sorted: wordsFrom, sortedCounts: countsFrom };
 }
@@ -447,6 +483,15 @@ function digitHistograms(words: Int32Array, n: number, wide: boolean): Int32Arra
     histograms[at + 768 + (word >>> 24)]!++;
   }
   return histograms;
+}
+
+/** Turns a histogram into where each bucket starts (the sum of the buckets before it). */
+function bucketStarts(histogram: Int32Array): void {
+  for (let d = 0, sum = 0; d < histogram.length; d++) {
+    const inBucket = histogram[d]!;
+    histogram[d] = sum;
+    sum += inBucket;
+  }
 }
 
 /** Moves each key (its words and count) to the next place of its digit's bucket. */
