@@ -37,13 +37,7 @@ export async function processRange(source: ByteSource, plan: Plan, index: number
   });
   let bounds: { firstRecordAt: number; endedAt: number };
   try {
-    bounds = await scanRange(
-      source,
-      range,
-      plan.header.dataStart,
-      plan.options.maxRecordBytes,
-      (b, s, e, o, full) => aggregator.line(b, s, e, o, full),
-    );
+    bounds = await scanRange(source, range, plan.header.dataStart, plan.options.maxRecordBytes, aggregator);
   } catch (e) {
     if (e instanceof CorruptRecordError) {
       const line = await lineNumberAt(source, e.offset);

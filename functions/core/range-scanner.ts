@@ -18,17 +18,13 @@ export interface RangeBounds {
 }
 
 /**
- * Receives one line without its LF or CRLF: bytes[start, end) hold it, or its first bytes when
- * it is longer than maxRecordBytes (`fullLength` is then its true length without CR/LF).
- * `offset` is the position of its first byte in the object.
+ * Receives the lines: `line` gets one without its LF or CRLF: bytes[start, end) hold it, or its
+ * first bytes when it is longer than maxRecordBytes (`fullLength` is then its true length
+ * without CR/LF). `offset` is the position of its first byte in the object.
  */
-export type LineSink = (
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  offset: number,
-  fullLength: number,
-) => void;
+export interface LineSink {
+  line(bytes: Uint8Array, start: number, end: number, offset: number, fullLength: number): void;
+}
 
 const LF = 10;
 const CR = 13;
@@ -40,85 +36,129 @@ export async function scanRange(
   maxRecordBytes: number,
   sink: LineSink,
 ): Promise<RangeBounds> {
-  // Enough to tell a line is too long, and to quote its start in the quarantine.
-  const keep = Math.max(maxRecordBytes + 1, RAW_CLIP_BYTES);
-  // A Buffer, as every chunk is: the sink's hot functions then see one kind of array (a
-  // Uint8Array here deoptimized eight of them at the first chunk boundary, --trace-deopt).
-  let carry = Buffer.alloc(Math.min(keep, 64 * 1024));
-  let carryLength = 0; // bytes of the pending line held in carry
-  let pendingLength = 0; // true length of the pending line so far
-  let pendingLastByte = -1;
-  const emitPending = (offset: number) => {
-    let full = pendingLength;
-    let held = carryLength;
-    if (pendingLastByte === CR) {
-      full--;
-      if (held > full) held = full;
-    }
-    sink(carry, 0, held, offset, full);
-    carryLength = 0;
-    pendingLength = 0;
-    pendingLastByte = -1;
-  };
-  const hold = (chunk: Uint8Array, from: number, to: number) => {
-    if (to === from) return;
-    const take = Math.min(to - from, keep - carryLength);
-    if (take > 0) {
-      if (carryLength + take > carry.length) {
-        const grown = Buffer.alloc(Math.min(keep, Math.max(carry.length * 2, carryLength + take)));
-        grown.set(carry.subarray(0, carryLength));
-        carry = grown;
-      }
-      carry.set(chunk.subarray(from, from + take), carryLength);
-      carryLength += take;
-    }
-    pendingLength += to - from;
-    pendingLastByte = chunk[to - 1]!;
-  };
-
+  const framer = new LineFramer(sink, range.end, maxRecordBytes);
   const ownsFirstByte = range.start === dataStart;
   let skipping = !ownsFirstByte;
   let firstRecordAt = ownsFirstByte ? dataStart : -1;
-  let lineStart = firstRecordAt;
+  framer.lineStart = firstRecordAt;
   let chunkAt = ownsFirstByte ? dataStart : range.start - 1;
-  for await (const raw of rangeAndBeyond(source, chunkAt, range.end + keep + 1)) {
+  for await (const raw of rangeAndBeyond(source, chunkAt, range.end + framer.keep + 1)) {
     const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const n = chunk.length;
-    let i = 0;
+    let from = 0;
     if (skipping) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
-        chunkAt += n;
+        chunkAt += chunk.length;
         continue;
       }
       skipping = false;
       firstRecordAt = chunkAt + nl + 1;
-      lineStart = firstRecordAt;
+      framer.lineStart = firstRecordAt;
       if (firstRecordAt >= range.end) return { firstRecordAt, endedAt: firstRecordAt };
-      i = nl + 1;
+      from = nl + 1;
     }
+    if (framer.frame(chunk, from, chunkAt)) return { firstRecordAt, endedAt: framer.lineStart };
+    chunkAt += chunk.length;
+  }
+  if (skipping) return { firstRecordAt: source.size, endedAt: source.size };
+  framer.finish();
+  return { firstRecordAt, endedAt: source.size };
+}
+
+/**
+ * Hands on the lines of chunk after chunk to a sink, holding the start of a line that a chunk
+ * leaves unfinished. One call of `frame` a chunk, and one framer a range, not a loop over the
+ * whole range in scanRange: the loop is then compiled whole once it has run for a few chunks,
+ * and the next range, with its own framer, starts in that code; scanRange, called once a range,
+ * was compiled on the fly each time (on-stack replacement) and began each range slower.
+ */
+class LineFramer {
+  /** Enough of a line to tell it is too long, and to quote its start in the quarantine. */
+  readonly keep: number;
+  /** Offset of the line being framed: the next line to hand on. */
+  lineStart = -1;
+  // A Buffer, as every chunk is: the sink's hot functions then see one kind of array (a
+  // Uint8Array here deoptimized eight of them at the first chunk boundary, --trace-deopt).
+  private carry: Buffer;
+  /** Bytes of the pending line held in carry. */
+  private carryLength = 0;
+  /** True length of the pending line so far. */
+  private pendingLength = 0;
+  private pendingLastByte = -1;
+
+  constructor(
+    private readonly sink: LineSink,
+    private readonly rangeEnd: number,
+    maxRecordBytes: number,
+  ) {
+    this.keep = Math.max(maxRecordBytes + 1, RAW_CLIP_BYTES);
+    this.carry = Buffer.alloc(Math.min(this.keep, 64 * 1024));
+  }
+
+  /**
+   * Hands on every line of chunk[from...] (at `chunkAt` in the object) that ends in it, holds
+   * the one it leaves unfinished; returns whether a line starting at or past the range's end
+   * was reached, and the range is done.
+   */
+  frame(chunk: Buffer, from: number, chunkAt: number): boolean {
+    const n = chunk.length;
+    const sink = this.sink;
+    let i = from;
     while (i < n) {
       const nl = chunk.indexOf(LF, i);
       if (nl < 0) {
-        hold(chunk, i, n);
-        break;
+        this.hold(chunk, i, n);
+        return false;
       }
-      if (pendingLength > 0) {
-        hold(chunk, i, nl);
-        emitPending(lineStart);
+      if (this.pendingLength > 0) {
+        this.hold(chunk, i, nl);
+        this.emitPending();
       } else {
         const end = nl > i && chunk[nl - 1] === CR ? nl - 1 : nl;
-        sink(chunk, i, end, lineStart, end - i);
+        sink.line(chunk, i, end, this.lineStart, end - i);
       }
-      lineStart = chunkAt + nl + 1;
+      this.lineStart = chunkAt + nl + 1;
       i = nl + 1;
-      if (lineStart >= range.end) return { firstRecordAt, endedAt: lineStart };
+      if (this.lineStart >= this.rangeEnd) return true;
     }
-    chunkAt += n;
+    return false;
   }
-  if (skipping) return { firstRecordAt: source.size, endedAt: source.size };
-  if (pendingLength > 0) emitPending(lineStart);
-  return { firstRecordAt, endedAt: source.size };
+
+  /** Hands on the line left unfinished at the object's end, if any. */
+  finish(): void {
+    if (this.pendingLength > 0) this.emitPending();
+  }
+
+  private emitPending(): void {
+    let full = this.pendingLength;
+    let held = this.carryLength;
+    if (this.pendingLastByte === CR) {
+      full--;
+      if (held > full) held = full;
+    }
+    this.sink.line(this.carry, 0, held, this.lineStart, full);
+    this.carryLength = 0;
+    this.pendingLength = 0;
+    this.pendingLastByte = -1;
+  }
+
+  private hold(chunk: Uint8Array, from: number, to: number): void {
+    if (to === from) return;
+    const take = Math.min(to - from, this.keep - this.carryLength);
+    if (take > 0) {
+      if (this.carryLength + take > this.carry.length) {
+        const grown = Buffer.alloc(
+          Math.min(this.keep, Math.max(this.carry.length * 2, this.carryLength + take)),
+        );
+        grown.set(this.carry.subarray(0, this.carryLength));
+        this.carry = grown;
+      }
+      this.carry.set(chunk.subarray(from, from + take), this.carryLength);
+      this.carryLength += take;
+    }
+    this.pendingLength += to - from;
+    this.pendingLastByte = chunk[to - 1]!;
+  }
 }
 
 /**

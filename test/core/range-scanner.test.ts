@@ -47,19 +47,15 @@ async function scan(
 ): Promise<{ lines: SeenLine[]; bounds: RangeBounds; arrays: Set<string> }> {
   const lines: SeenLine[] = [];
   const arrays = new Set<string>();
-  const bounds = await scanRange(
-    source,
-    { index: 0, ...span },
-    dataStart,
-    maxRecordBytes,
-    (bytes, start, end, offset, fullLength) => {
+  const bounds = await scanRange(source, { index: 0, ...span }, dataStart, maxRecordBytes, {
+    line(bytes, start, end, offset, fullLength) {
       arrays.add(Buffer.isBuffer(bytes) ? "Buffer" : bytes.constructor.name);
       // bytes[start, end) must lie in the array (a subarray would clip an end past it).
       const held =
         end <= bytes.length ? latin1(bytes.subarray(start, end)) : `(end ${end} past ${bytes.length})`;
       lines.push({ offset, fullLength, bytes: held });
     },
-  );
+  });
   return { lines, bounds, arrays };
 }
 
@@ -384,8 +380,10 @@ describe("scanRange", () => {
     const seen: [string, boolean][] = [];
 
     // Act
-    await scanRange(source, { index: 0, start: 2, end: bytes.length }, 2, 0, (b, start, end) => {
-      seen.push([latin1(b.subarray(start, end)), b.buffer === bytes.buffer]);
+    await scanRange(source, { index: 0, start: 2, end: bytes.length }, 2, 0, {
+      line(b, start, end) {
+        seen.push([latin1(b.subarray(start, end)), b.buffer === bytes.buffer]);
+      },
     });
 
     // Assess: the sink sees the object's own memory for the lines no chunk boundary cuts.
