@@ -20,6 +20,7 @@ import { LineSplitter, lowestBit, NCOLS } from "./line-splitter";
 import { splitQuotedLine } from "./quoted-line";
 import { makeSampler } from "./sample";
 import { COLUMN_INDEX, EDGAR_COLUMNS, type EdgarColumnName } from "./schema";
+import { ServerErrorRows } from "./server-error-rows";
 
 export interface RecordAggregatorOptions {
   readonly header: HeaderLayout;
@@ -44,6 +45,7 @@ export class RecordAggregator {
   private readonly missing = new Float64Array(NCOLS);
   private readonly invalid = new Float64Array(NCOLS);
   private readonly corrupt = new Map<CorruptReason, number>();
+  private readonly serverErrors = new ServerErrorRows();
   /** Field i of the current line is bytes [fieldStart[i], fieldEnd[i]) of its buffer. */
   private readonly splitter = new LineSplitter();
   /** File position of each schema column. */
@@ -213,15 +215,8 @@ export class RecordAggregator {
     if (code >= 500 && code < 600) {
       const hour = Math.floor(time / 3600);
       agg.errorsByHour[hour]!++;
-      const se = agg.serverErrors;
       const extAt = pos[COLUMN_INDEX.extention]!;
-      se.offset.push(offset);
-      se.date.push(formatDate(date));
-      se.time.push(formatTime(time));
-      se.extention.push(
-        fs[extAt] === fe[extAt] ? null : utf8Lossy.decode(fields.subarray(fs[extAt], fe[extAt])),
-      );
-      se.code.push(code);
+      this.serverErrors.add(offset, date, time, code, fields, fs[extAt]!, fe[extAt]!);
     }
     return true;
   }
@@ -322,6 +317,7 @@ export class RecordAggregator {
       maxDate: agg.rows.ok > 0 ? formatDate(this.maxDate) : null,
       minTime: agg.rows.ok > 0 ? formatTime(this.minTime) : null,
       maxTime: agg.rows.ok > 0 ? formatTime(this.maxTime) : null,
+      serverErrors: this.serverErrors.columns(),
       ipCounts: this.ips.takeSortedEntries(),
     };
   }
