@@ -36,20 +36,18 @@ const align8 = (n: number) => (n + 7) & ~7;
 
 export function encodePartial(partial: RangePartial): Uint8Array {
   const { ipCounts, ...aggregate } = partial.aggregate;
-  const countsFit32 =
-    ipCounts.counts instanceof Uint32Array || ipCounts.counts.every((c) => c <= 0xffff_ffff);
+  const { counts } = ipCounts;
+  // 32-bit counts as they are; 64-bit ones narrowed when every one fits.
+  const counts32 =
+    counts instanceof Uint32Array
+      ? counts
+      : counts.every((c) => c <= 0xffff_ffff)
+        ? Uint32Array.from(counts)
+        : undefined;
   const arrays: [Section["name"], SectionType, ArrayBufferView][] = [
     ["ipKeys", "u8", ipCounts.keys],
     ["ipEnds", "u32", ipCounts.ends],
-    [
-      "ipCounts",
-      countsFit32 ? "u32" : "f64",
-      ipCounts.counts instanceof Uint32Array
-        ? ipCounts.counts
-        : countsFit32
-          ? Uint32Array.from(ipCounts.counts)
-          : Float64Array.from(ipCounts.counts),
-    ],
+    ["ipCounts", counts32 ? "u32" : "f64", counts32 ?? Float64Array.from(counts)],
   ];
   const doc: HeaderDoc = {
     ...partial,
