@@ -14,6 +14,7 @@
  */
 import type { IpCounts } from "./aggregate";
 import { fmix32 } from "./hash";
+import { ViewCache } from "./view-cache";
 
 /**
  * A slot is four int32 words. An inline key's bytes fill bytes 0-14 little-endian, zero-padded;
@@ -49,8 +50,7 @@ export class ByteCounter {
   private readonly pending = new Int32Array(PENDING_KEYS * PENDING_INTS);
   private readonly pendingCounts = new Float64Array(PENDING_KEYS);
   private pendingKeys = 0;
-  private view: DataView = new DataView(new ArrayBuffer(0));
-  private viewed: Uint8Array | null = null;
+  private readonly views = new ViewCache();
   /**
    * The sort's arrays, kept between takes; each holds room for `sortRoom` keys. The sort's
    * other pair of arrays is the table itself, free while the sort runs (it never holds more
@@ -69,15 +69,6 @@ export class ByteCounter {
     this.mask = slotCount - 1;
   }
 
-  /** A DataView on `bytes`, made again only when a key comes in another buffer than the last. */
-  private viewOf(bytes: Uint8Array): DataView {
-    if (bytes !== this.viewed) {
-      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      this.viewed = bytes;
-    }
-    return this.view;
-  }
-
   /** Adds `count` (default one) to the count of bytes[start, end). */
   add(bytes: Uint8Array, start: number, end: number, count = 1): void {
     const length = end - start;
@@ -92,7 +83,7 @@ export class ByteCounter {
     if (start + SLOT_WORDS * 4 <= bytes.length) {
       // Sixteen bytes can be read from the key's start (in a line, the rest of the record
       // follows it): four whole words, the bytes past the key masked off.
-      const view = this.viewOf(bytes);
+      const view = this.views.of(bytes);
       const keep = length * SLOT_WORDS;
       w0 = view.getInt32(start, true) & KEEP_BYTES[keep]!;
       w1 = view.getInt32(start + 4, true) & KEEP_BYTES[keep + 1]!;

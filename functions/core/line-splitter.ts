@@ -5,6 +5,7 @@
  * csv-parse (quoted-line.ts); both give the same field bounds to the same typing.
  */
 import { EDGAR_COLUMNS } from "./schema";
+import { ViewCache } from "./view-cache";
 
 const COMMA = 44;
 const QUOTE = 34;
@@ -22,9 +23,8 @@ export class LineSplitter {
   nonAscii = false;
   /** The line has a `"`: splitting stopped there, and the line goes to csv-parse. */
   quoted = false;
-  /** A view for reading a word at a time from `viewed`, the buffer the last line came in. */
-  private view: DataView = new DataView(new ArrayBuffer(0));
-  private viewed: Uint8Array | null = null;
+  /** A view for reading a word at a time from the buffer the last line came in. */
+  private readonly views = new ViewCache();
 
   /** Splits bytes[start, end) on commas, noting quotes, non-ASCII bytes and empty fields. */
   split(bytes: Uint8Array, start: number, end: number): void {
@@ -81,13 +81,9 @@ export class LineSplitter {
     this.quoted = quoted;
   }
 
-  /** A DataView on `bytes`, made again only when a line comes in another buffer than the last. */
+  /** A DataView on `bytes` (the one the last line came in, unless this line is in another). */
   viewOf(bytes: Uint8Array): DataView {
-    if (bytes !== this.viewed) {
-      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      this.viewed = bytes;
-    }
-    return this.view;
+    return this.views.of(bytes);
   }
 }
 
