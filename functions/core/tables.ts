@@ -124,8 +124,15 @@ export function rankIps(ipCounts: IpCounts): Int32Array {
   const { counts } = ipCounts;
   const n = counts.length;
   let maxCount = 0;
-  for (let i = 0; i < n; i++) if (counts[i]! > maxCount) maxCount = counts[i]!;
-  if (maxCount > Math.max(1 << 20, 4 * n) || !counts.every(Number.isSafeInteger)) {
+  // Whether every count is a whole number below 2^32 (one that is not, NaN included, changes
+  // under >>> 0): what the buckets below can hold.
+  let bucketable = true;
+  for (let i = 0; i < n; i++) {
+    const count = counts[i]!;
+    if (count > maxCount) maxCount = count;
+    if (count >>> 0 !== count) bucketable = false;
+  }
+  if (!bucketable || maxCount > Math.max(1 << 20, 4 * n)) {
     return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => counts[b]! - counts[a]! || a - b);
   }
   // startOf[c]: where the positions with count c begin, counts descending.

@@ -37,6 +37,22 @@ describe("rankIps", () => {
     );
   });
 
+  it("equals a comparator sort when some counts are not whole numbers (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 100 }),
+        fc.nat(),
+        (halves, at) => {
+          const counts = halves.map((h) => h / 2);
+          counts[at % counts.length] = 1.5;
+          const ips = counts.map((_, i) => `ip${String(i).padStart(4, "0")}`);
+          expect(Array.from(rankIps(ipCountsOf(ips, counts)))).toEqual(plainRank(counts));
+        },
+      ),
+      { seed: 7, numRuns: 100 },
+    );
+  });
+
   it("ranks nothing for no ips", () => {
     expect(Array.from(rankIps(ipCountsOf([], [])))).toEqual([]);
   });
