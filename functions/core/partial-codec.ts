@@ -131,9 +131,32 @@ export function decodePartial(bytes: Uint8Array, where: string): RangePartial {
   ) {
     throw new ContractError(`partial ${where} lacks its ip sections: rerun the execution`);
   }
+  checkIpSections(keys, ends, counts, where);
   const ipCounts: IpCounts = { keys, ends, counts };
   const { sections: _, aggregate, ...rest } = doc;
   return { ...rest, aggregate: { ...aggregate, ipCounts } };
+}
+
+/**
+ * The IP sections agree: a count per key, and the keys' ends ascending up to the keys' last
+ * byte. The merge reads each key between two ends and sizes its output from the keys' bytes, so
+ * ends that disagree would cut keys wrong where no later check sees it.
+ */
+function checkIpSections(
+  keys: Uint8Array,
+  ends: Uint32Array,
+  counts: Float64Array | Uint32Array,
+  where: string,
+): void {
+  const n = ends.length;
+  let ascending = true;
+  for (let i = 1; i < n; i++) if (ends[i]! < ends[i - 1]!) ascending = false;
+  const last = n === 0 ? 0 : ends[n - 1]!;
+  if (counts.length !== n || !ascending || last !== keys.length) {
+    throw new ContractError(
+      `partial ${where} has IP sections that disagree (${n} key ends ${ascending ? "ascending" : "not ascending"} to byte ${last} of ${keys.length} key bytes, ${counts.length} counts): rerun the execution`,
+    );
+  }
 }
 
 /** A typed view of `length` elements at byte `at`; copied when `at` is not aligned in memory. */

@@ -127,6 +127,43 @@ describe("encodePartial / decodePartial", () => {
     );
   });
 
+  it("refuses IP sections that disagree: ends not ascending, ends short of the keys or past them, counts missing", async () => {
+    const partial = await somePartial();
+    const keys = Buffer.from("1.2.3.4" + "5.6.7.8" + "9.9.9.9");
+    const withIps = (ends: number[], counts: number[]) =>
+      encodePartial({
+        ...partial,
+        aggregate: {
+          ...partial.aggregate,
+          ipCounts: { keys, ends: Uint32Array.from(ends), counts: Uint32Array.from(counts) },
+        },
+      });
+    expect(decodePartial(withIps([7, 14, 21], [1, 2, 3]), "p").aggregate.ipCounts.ends.length).toBe(3);
+    for (const [ends, counts] of [
+      [
+        [14, 7, 21],
+        [1, 2, 3],
+      ],
+      [
+        [7, 14, 20],
+        [1, 2, 3],
+      ],
+      [
+        [7, 14, 22],
+        [1, 2, 3],
+      ],
+      [
+        [7, 14, 21],
+        [1, 2],
+      ],
+    ] as [number[], number[]][]) {
+      expect(
+        () => decodePartial(withIps(ends, counts), "p"),
+        `ends ${ends}, ${counts.length} counts`,
+      ).toThrow(/^partial p has IP sections that disagree \(.+\): rerun the execution$/);
+    }
+  });
+
   it("reads a partial wherever it lies in memory, misaligned included", async () => {
     const partial = await somePartial();
     const bytes = encodePartial(partial);
