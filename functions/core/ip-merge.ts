@@ -39,6 +39,7 @@ interface SortedInput {
 export class SortedIpMerge {
   private readonly inputs: SortedInput[] = [];
   private entries = 0;
+  private keyBytes = 0;
 
   /** Adds one input, as it is: nothing is read from it until result(). */
   add(part: IpCounts, label: string): void {
@@ -47,6 +48,7 @@ export class SortedIpMerge {
     const { keys } = part;
     this.inputs.push({ part, view: new DataView(keys.buffer, keys.byteOffset, keys.byteLength), label });
     this.entries += n;
+    this.keyBytes += keys.length;
   }
 
   /**
@@ -58,54 +60,38 @@ export class SortedIpMerge {
    * ascending (a merge of unsorted counts would count a key twice).
    */
   result(): IpCounts {
-    const { inputs } = this;
-    const k = inputs.length;
-    let leaves = 1;
-    while (leaves < k) leaves *= 2;
-    /** Per leaf: the sort words of the key its cursor is at. */
-    const cursorWords = new Int32Array(leaves * WORDS).fill(EXHAUSTED);
-    const at = new Int32Array(leaves);
-    for (let p = 0; p < k; p++) loadCursor(inputs, at, cursorWords, p);
-    // tree[0] holds the least cursor; tree[node] the loser of the match at that node.
-    const tree = new Int32Array(leaves);
-    const winners = new Int32Array(2 * leaves);
-    for (let p = 0; p < leaves; p++) winners[leaves + p] = p;
-    for (let node = leaves - 1; node >= 1; node--) {
-      const l = winners[2 * node]!;
-      const r = winners[2 * node + 1]!;
-      const rightWins = cursorBefore(cursorWords, at, r, l, this);
-      winners[node] = rightWins ? r : l;
-      tree[node] = rightWins ? l : r;
-    }
-    tree[0] = winners[1] ?? 0;
-
-    const out = new MergedCounts(this.entries);
+    const cursors = openCursors(this.inputs);
+    const { words, at, tree } = cursors;
+    const leaves = at.length;
+    const countsOf = cursors.counts;
+    const out = new MergedCounts(this.entries, this.keyBytes);
     let l0 = 0;
     let l1 = 0;
     let l2 = 0;
     let l3 = 0;
     let lastInput = -1;
     let lastEntry = -1;
-    for (let taken = 0; taken < this.entries; taken++) {
-      let p: number = tree[0]!;
+    for (let taken = 0, entries = this.entries; taken < entries; taken++) {
+      let p = tree[0]!;
       const c = p * WORDS;
-      const w0 = cursorWords[c]!;
-      const w1 = cursorWords[c + 1]!;
-      const w2 = cursorWords[c + 2]!;
-      const w3 = cursorWords[c + 3]!;
+      const w0 = words[c]!;
+      const w1 = words[c + 1]!;
+      const w2 = words[c + 2]!;
+      const w3 = words[c + 3]!;
+      const long = ((w3 ^ SIGN) & 0xff) === LONG;
       const entry = at[p]!;
-      const count = inputs[p]!.part.counts[entry]!;
+      const count = countsOf[p]![entry]!;
       if (
         w0 === l0 &&
         w1 === l1 &&
         w2 === l2 &&
         w3 === l3 &&
         lastInput >= 0 &&
-        (!isLong(cursorWords, c) || this.compareLong(p, entry, lastInput, lastEntry) === 0)
+        (!long || compareLong(cursors, p, entry, lastInput, lastEntry) === 0)
       ) {
         out.addToLast(count);
       } else {
-        if (isLong(cursorWords, c)) out.pushBytes(this.longKey(p, entry), count);
+        if (long) out.pushBytes(longKey(cursors, p, entry), count);
         else out.pushWords(w0, w1, w2, w3, count);
         l0 = w0;
         l1 = w1;
@@ -115,19 +101,16 @@ export class SortedIpMerge {
         lastEntry = entry;
       }
       at[p] = entry + 1;
-      loadCursor(inputs, at, cursorWords, p);
-      const order = compareTo(cursorWords, c, w0, w1, w2, w3);
-      if (
-        order < 0 ||
-        (order === 0 && !(isLong(cursorWords, c) && this.compareLong(p, entry + 1, p, entry) > 0))
-      ) {
+      loadCursor(cursors, p);
+      const order = compareTo(words, c, w0, w1, w2, w3);
+      if (order <= 0 && (order < 0 || !(long && compareLong(cursors, p, entry + 1, p, entry) > 0))) {
         throw new ContractError(
-          `IP counts of ${inputs[p]!.label} are not in strictly ascending byte order at entry ${entry + 1}: rerun the execution with one deployed version`,
+          `IP counts of ${this.inputs[p]!.label} are not in strictly ascending byte order at entry ${entry + 1}: rerun the execution with one deployed version`,
         );
       }
       for (let node = (p + leaves) >> 1; node >= 1; node >>= 1) {
         const loser = tree[node]!;
-        if (cursorBefore(cursorWords, at, loser, p, this)) {
+        if (cursorBefore(cursors, loser, p)) {
           tree[node] = p;
           p = loser;
         }
@@ -137,40 +120,93 @@ export class SortedIpMerge {
     // The inputs are spent: let them go before the caller builds tables from the output.
     this.inputs.length = 0;
     this.entries = 0;
+    this.keyBytes = 0;
     return out.result();
-  }
-
-  /** Two long keys with equal words, entry ea of input a and eb of input b, by their bytes. */
-  compareLong(a: number, ea: number, b: number, eb: number): number {
-    const ka = this.longKey(a, ea);
-    const kb = this.longKey(b, eb);
-    return compareTails(ka, 0, ka.length, kb, 0, kb.length);
-  }
-
-  private longKey(input: number, entry: number): Uint8Array {
-    const { part } = this.inputs[input]!;
-    return part.keys.subarray(entry === 0 ? 0 : part.ends[entry - 1], part.ends[entry]);
   }
 }
 
 /**
- * The merge's output, appended in order. Its arrays are sized for every input entry being a
- * distinct key, the most there can be: large typed arrays are mapped lazily, so only the pages
- * the merged keys fill are ever touched, and the arrays never grow and copy. (The key bytes can
- * outgrow 16 per entry only through keys longer than 15 bytes.)
+ * The merge's state: per leaf of the loser tree (the inputs, then empty leaves up to a power
+ * of two), its input's arrays, its cursor's entry and the sort words of the key there; and the
+ * tree. The arrays are the state's own fields, so the merge loop reads them without going
+ * through each input's object.
+ */
+interface Cursors {
+  /** Sort words of each cursor's key, WORDS a leaf; EXHAUSTED past its input's end. */
+  readonly words: Int32Array;
+  /** Each cursor's entry. */
+  readonly at: Int32Array;
+  /** Each input's entries (0 for an empty leaf). */
+  readonly lengths: Int32Array;
+  readonly keys: readonly Uint8Array[];
+  readonly views: readonly DataView[];
+  readonly ends: readonly Uint32Array[];
+  readonly counts: readonly (Float64Array | Uint32Array)[];
+  /** tree[0]: the least cursor; tree[node]: the loser of the match at that node. */
+  readonly tree: Int32Array;
+}
+
+/** Cursors at the first entry of each input, and the loser tree over them played once. */
+function openCursors(inputs: readonly SortedInput[]): Cursors {
+  let leaves = 1;
+  while (leaves < inputs.length) leaves *= 2;
+  const none = new Uint8Array(0);
+  const cursors: Cursors = {
+    words: new Int32Array(leaves * WORDS).fill(EXHAUSTED),
+    at: new Int32Array(leaves),
+    lengths: Int32Array.from({ length: leaves }, (_, p) => inputs[p]?.part.ends.length ?? 0),
+    keys: Array.from({ length: leaves }, (_, p) => inputs[p]?.part.keys ?? none),
+    views: Array.from({ length: leaves }, (_, p) => inputs[p]?.view ?? new DataView(none.buffer)),
+    ends: Array.from({ length: leaves }, (_, p) => inputs[p]?.part.ends ?? new Uint32Array(0)),
+    counts: Array.from({ length: leaves }, (_, p) => inputs[p]?.part.counts ?? new Float64Array(0)),
+    tree: new Int32Array(leaves),
+  };
+  for (let p = 0; p < inputs.length; p++) loadCursor(cursors, p);
+  const { tree } = cursors;
+  const winners = new Int32Array(2 * leaves);
+  for (let p = 0; p < leaves; p++) winners[leaves + p] = p;
+  for (let node = leaves - 1; node >= 1; node--) {
+    const l = winners[2 * node]!;
+    const r = winners[2 * node + 1]!;
+    const rightWins = cursorBefore(cursors, r, l);
+    winners[node] = rightWins ? r : l;
+    tree[node] = rightWins ? l : r;
+  }
+  tree[0] = winners[1] ?? 0;
+  return cursors;
+}
+
+/** Key `entry` of input p, as a view of its bytes. */
+function longKey(cursors: Cursors, p: number, entry: number): Uint8Array {
+  const ends = cursors.ends[p]!;
+  return cursors.keys[p]!.subarray(entry === 0 ? 0 : ends[entry - 1], ends[entry]);
+}
+
+/** Two long keys with equal words, entry ea of input a and eb of input b, by their bytes. */
+function compareLong(cursors: Cursors, a: number, ea: number, b: number, eb: number): number {
+  const ka = longKey(cursors, a, ea);
+  const kb = longKey(cursors, b, eb);
+  return compareTails(ka, 0, ka.length, kb, 0, kb.length);
+}
+
+/**
+ * The merge's output, appended in order. Its arrays are sized for the most there can be: every
+ * input entry a distinct key, every input key byte written out once (and the 16 bytes a key's
+ * words are written as, past the last key). Large typed arrays are mapped lazily, so only the
+ * pages the merged keys fill are ever touched, and the arrays never grow and copy.
  */
 class MergedCounts {
-  private keys: Uint8Array;
-  private view: DataView;
-  private ends: Uint32Array;
-  private counts: Float64Array;
+  private readonly keys: Uint8Array;
+  private readonly view: DataView;
+  private readonly ends: Uint32Array;
+  private readonly counts: Float64Array;
   private n = 0;
   private bytes = 0;
 
-  constructor(entries: number) {
-    this.ends = new Uint32Array(Math.max(entries, 16));
-    this.counts = new Float64Array(this.ends.length);
-    this.keys = new Uint8Array(this.ends.length * 16);
+  constructor(entries: number, keyBytes: number) {
+    this.ends = new Uint32Array(entries);
+    this.counts = new Float64Array(entries);
+    this.keys = new Uint8Array(keyBytes + 16);
     this.view = new DataView(this.keys.buffer);
   }
 
@@ -179,7 +215,6 @@ class MergedCounts {
    * next key overwrites what lies past this one's end.
    */
   pushWords(w0: number, w1: number, w2: number, w3: number, count: number): void {
-    this.room(16);
     const view = this.view;
     const at = this.bytes;
     view.setInt32(at, w0 ^ SIGN);
@@ -190,7 +225,6 @@ class MergedCounts {
   }
 
   pushBytes(key: Uint8Array, count: number): void {
-    this.room(key.length);
     this.keys.set(key, this.bytes);
     this.end(this.bytes + key.length, count);
   }
@@ -213,15 +247,6 @@ class MergedCounts {
     this.ends[this.n] = at;
     this.counts[this.n] = count;
     this.n++;
-  }
-
-  private room(bytes: number): void {
-    if (this.bytes + bytes > this.keys.length) {
-      const keys = new Uint8Array(Math.max(this.keys.length * 2, this.bytes + bytes));
-      keys.set(this.keys.subarray(0, this.bytes));
-      this.keys = keys;
-      this.view = new DataView(keys.buffer);
-    }
   }
 }
 
@@ -273,37 +298,42 @@ function keyWords(b: Uint8Array, view: DataView, s: number, e: number, words: In
  * The merge's helpers are functions of the module, not closures made per merge: a fresh closure
  * is a new call target, and code optimized with the last one inlined would deoptimize on it.
  */
-function loadCursor(
-  inputs: readonly SortedInput[],
-  at: Int32Array,
-  cursorWords: Int32Array,
-  p: number,
-): void {
-  const { part, view } = inputs[p]!;
-  const entry = at[p]!;
+function loadCursor(cursors: Cursors, p: number): void {
+  const entry = cursors.at[p]!;
+  const words = cursors.words;
   const c = p * WORDS;
-  if (entry === part.ends.length) cursorWords.fill(EXHAUSTED, c, c + WORDS);
-  else keyWords(part.keys, view, entry === 0 ? 0 : part.ends[entry - 1]!, part.ends[entry]!, cursorWords, c);
+  if (entry === cursors.lengths[p]) {
+    words[c] = EXHAUSTED;
+    words[c + 1] = EXHAUSTED;
+    words[c + 2] = EXHAUSTED;
+    words[c + 3] = EXHAUSTED;
+    return;
+  }
+  const ends = cursors.ends[p]!;
+  keyWords(cursors.keys[p]!, cursors.views[p]!, entry === 0 ? 0 : ends[entry - 1]!, ends[entry]!, words, c);
 }
 
 /**
- * Whether cursor a's key comes before cursor b's: by their sort words (at words[a * WORDS...]),
- * then, for two long keys with equal words, by their bytes.
+ * Whether cursor a's key comes before cursor b's: by their sort words, then, for two long keys
+ * with equal words, by their bytes.
  */
-function cursorBefore(
-  words: Int32Array,
-  at: Int32Array,
-  a: number,
-  b: number,
-  merge: SortedIpMerge,
-): boolean {
+function cursorBefore(cursors: Cursors, a: number, b: number): boolean {
+  const words = cursors.words;
   const ca = a * WORDS;
   const cb = b * WORDS;
-  if (words[ca] !== words[cb]) return words[ca]! < words[cb]!;
-  if (words[ca + 1] !== words[cb + 1]) return words[ca + 1]! < words[cb + 1]!;
-  if (words[ca + 2] !== words[cb + 2]) return words[ca + 2]! < words[cb + 2]!;
-  if (words[ca + 3] !== words[cb + 3]) return words[ca + 3]! < words[cb + 3]!;
-  return isLong(words, ca) && merge.compareLong(a, at[a]!, b, at[b]!) < 0;
+  let x = words[ca]!;
+  let y = words[cb]!;
+  if (x !== y) return x < y;
+  x = words[ca + 1]!;
+  y = words[cb + 1]!;
+  if (x !== y) return x < y;
+  x = words[ca + 2]!;
+  y = words[cb + 2]!;
+  if (x !== y) return x < y;
+  x = words[ca + 3]!;
+  y = words[cb + 3]!;
+  if (x !== y) return x < y;
+  return ((x ^ SIGN) & 0xff) === LONG && compareLong(cursors, a, cursors.at[a]!, b, cursors.at[b]!) < 0;
 }
 
 /** The words at words[w...] against w0-w3: negative, zero or positive. */
@@ -313,10 +343,6 @@ function compareTo(words: Int32Array, w: number, w0: number, w1: number, w2: num
   if (words[w + 2] !== w2) return words[w + 2]! < w2 ? -1 : 1;
   if (words[w + 3] !== w3) return words[w + 3]! < w3 ? -1 : 1;
   return 0;
-}
-
-function isLong(words: Int32Array, w: number): boolean {
-  return ((words[w + 3]! ^ SIGN) & 0xff) === LONG;
 }
 
 /** Two keys longer than 15 bytes whose first 15 bytes are equal, by their bytes from the 16th. */
