@@ -190,6 +190,14 @@ export class AggregateMerger {
   }
 
   /**
+   * Adds the IP counts of a part that was added without them (its ipCounts empty), for a caller
+   * that folds a part's counts and rows in early and reads its IP counts again for the merge.
+   */
+  addIpCounts(ipCounts: IpCounts, label: string): void {
+    this.ips.add(ipCounts, label);
+  }
+
+  /**
    * The parts' IP counts merged, now, ahead of result() (which merges them otherwise, once):
    * after this they are read no more, and their memory may be let go. Call after the last add.
    */

@@ -35,13 +35,27 @@ export class PartialReducer {
     this.merger = new AggregateMerger();
   }
 
-  add(partial: RangePartial): void {
+  /**
+   * Folds a partial in. With `ipCounts: "later"` its IP counts are left out, and are to come
+   * through addIpCounts before the merge: a caller that folds partials in as they are made, then
+   * lets go of their bytes, holds no partial's IP counts until all are there to be merged.
+   */
+  add(partial: RangePartial, { ipCounts = "now" }: { ipCounts?: "now" | "later" } = {}): void {
     // The quarantine is numbered from the headers in result(), so the merger does not gather it.
     this.merger.add(
-      { ...partial.aggregate, quarantine: [] },
-      `partial ${partial.index} of run ${partial.runId}`,
+      {
+        ...partial.aggregate,
+        ...(ipCounts === "later" ? { ipCounts: emptyIpCounts() } : {}),
+        quarantine: [],
+      },
+      labelOf(partial),
     );
     this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
+  }
+
+  /** The IP counts of a partial added with `ipCounts: "later"`. */
+  addIpCounts(partial: RangePartial): void {
+    this.merger.addIpCounts(partial.aggregate.ipCounts, labelOf(partial));
   }
 
   /**
@@ -62,4 +76,8 @@ export class PartialReducer {
     const validation = buildValidation(plan, merged, coverage, topIps);
     return { coverage, merged, tables, validation };
   }
+}
+
+function labelOf(partial: RangePartial): string {
+  return `partial ${partial.index} of run ${partial.runId}`;
 }

@@ -4,7 +4,8 @@
  * once, and a partial that cannot be read fails finish() with its own error.
  */
 import { describe, expect, it } from "vitest";
-import { encodePartial } from "../../functions/core/partial-codec";
+import { ContractError } from "../../functions/core/errors";
+import { decodePartial, encodePartial } from "../../functions/core/partial-codec";
 import { processRange } from "../../functions/core/process-range";
 import { TABLE_NAMES } from "../../functions/core/tables";
 import { workKeys } from "../../functions/stages/layout";
@@ -16,19 +17,22 @@ import { plannedDay } from "../helpers/planned-day";
 const NOW = () => new Date("2024-06-01T00:00:00.000Z");
 
 /** A small day planned into several ranges, every range's partial in the work store. */
-async function mappedDay(secondsOf: (index: number) => number | undefined = () => undefined) {
+async function mappedDay(
+  secondsOf: (index: number) => number | undefined = () => undefined,
+  { lines = 300, rangeBytes = 2000, ips = 17 } = {},
+) {
   const { source, work, planKey, plan } = await plannedDay({
     runId: "r1",
-    lines: Array.from({ length: 300 }, (_, i) =>
+    lines: Array.from({ length: lines }, (_, i) =>
       csvLine(
         edgarRow({
-          ip: `10.0.${i % 17}.x`,
+          ip: `10.${Math.floor((i % ips) / 256)}.${(i % ips) % 256}.x`,
           code: i % 9 === 0 ? "503.0" : "200.0",
           time: `${String(i % 24).padStart(2, "0")}:00:00`,
         }),
       ),
     ),
-    rangeBytes: 2000,
+    rangeBytes,
     now: NOW(),
   });
   for (let i = 0; i < plan.ranges.length; i++) {
@@ -81,20 +85,62 @@ describe("startReduce", () => {
     expect((error as Error).message).toMatch(/work\/runs\/r1\/partials\/range-00002/);
   });
 
-  it("starts reading a partial when it is taken, before finish()", async () => {
-    const { work, planKey } = await mappedDay();
+  it("starts reading a partial when it is taken, before finish(), and reads its IP counts again at the merge", async () => {
+    // Ranges of 2,000 distinct IPs: partials larger than a slab of Node's Buffer pool (which
+    // holds small buffers, never released).
+    const { work, planKey, ranges } = await mappedDay(undefined, {
+      lines: 9000,
+      rangeBytes: 200_000,
+      ips: 2000,
+    });
     const read: string[] = [];
+    const given: Uint8Array[] = [];
     const get = work.get.bind(work);
     work.get = async (key) => {
-      if (key.includes("/partials/")) read.push(key);
-      return get(key);
+      const bytes = await get(key);
+      if (key.includes("/partials/")) {
+        read.push(key);
+        given.push(bytes);
+      }
+      return bytes;
     };
     const reduce = await startReduce({ planKey, work, out: memoryObjectStore("out"), now: NOW });
     reduce.take(1);
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(read).toEqual([workKeys.partial("r1", 1)]);
+    // Folded in, its bytes are let go at once (detached), not held until the merge.
+    expect(given[0]!.byteLength).toBe(0);
     await reduce.finish();
-    expect(read.filter((k) => k === workKeys.partial("r1", 1))).toHaveLength(1);
+    expect(read.filter((k) => k === workKeys.partial("r1", 1))).toHaveLength(2);
+    // A partial not taken early is read once, at the end.
+    expect(read.filter((k) => k === workKeys.partial("r1", 0))).toHaveLength(1);
+    expect(new Set(read).size).toBe(ranges);
+  });
+
+  it("fails finish() if a partial taken early has other IP counts when read again", async () => {
+    const { work, planKey } = await mappedDay();
+    const reduce = await startReduce({ planKey, work, out: memoryObjectStore("out"), now: NOW });
+    reduce.take(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Partial 2 loses its last IP count between the fold and the merge.
+    const key = workKeys.partial("r1", 2);
+    const partial = decodePartial(work.objects.get(key)!, key);
+    const { keys, ends, counts } = partial.aggregate.ipCounts;
+    const n = ends.length - 1;
+    const ipCounts = {
+      keys: keys.subarray(0, ends[n - 1]),
+      ends: ends.subarray(0, n),
+      counts: counts.subarray(0, n),
+    };
+    work.objects.set(key, encodePartial({ ...partial, aggregate: { ...partial.aggregate, ipCounts } }));
+    const error = await reduce.finish().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ContractError);
+    expect((error as Error).message).toMatch(
+      /^partial 2 of run r1 changed between two reads \(\d+ IP counts, then \d+\): rerun the execution$/,
+    );
   });
 
   it("reports the run's range size, each range's seconds and the stage times", async () => {
