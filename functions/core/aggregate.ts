@@ -65,13 +65,14 @@ export interface IpCounts {
    * Whole numbers. A decoded partial's counts stay the 32-bit view of its buffer that it carries
    * them in (copying them out to 64 bits would touch fresh memory for every entry); a range's
    * fresh counts are 32-bit too, as its partial will carry them, unless one exceeds 2^32 - 1;
-   * merged ones are 64-bit floats.
+   * merged ones are 32-bit when the merged inputs' counts sum to no more than 2^32 - 1, 64-bit
+   * floats otherwise.
    */
   readonly counts: Float64Array | Uint32Array;
 }
 
 export function emptyIpCounts(): IpCounts {
-  return { keys: new Uint8Array(0), ends: new Uint32Array(0), counts: new Float64Array(0) };
+  return { keys: new Uint8Array(0), ends: new Uint32Array(0), counts: new Uint32Array(0) };
 }
 
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });

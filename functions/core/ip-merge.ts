@@ -40,6 +40,8 @@ export class SortedIpMerge {
   private readonly inputs: SortedInput[] = [];
   private entries = 0;
   private keyBytes = 0;
+  /** The inputs' counts summed: no merged count can exceed it. */
+  private countTotal = 0;
 
   /** Adds one input, as it is: nothing is read from it until result(). */
   add(part: IpCounts, label: string): void {
@@ -49,6 +51,10 @@ export class SortedIpMerge {
     this.inputs.push({ part, view: new DataView(keys.buffer, keys.byteOffset, keys.byteLength), label });
     this.entries += n;
     this.keyBytes += keys.length;
+    const { counts } = part;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += counts[i]!;
+    this.countTotal += total;
   }
 
   /**
@@ -64,7 +70,7 @@ export class SortedIpMerge {
     const { words, at, tree } = cursors;
     const leaves = at.length;
     const countsOf = cursors.counts;
-    const out = new MergedCounts(this.entries, this.keyBytes);
+    const out = new MergedCounts(this.entries, this.keyBytes, this.countTotal <= 0xffff_ffff);
     let l0 = 0;
     let l1 = 0;
     let l2 = 0;
@@ -121,6 +127,7 @@ export class SortedIpMerge {
     this.inputs.length = 0;
     this.entries = 0;
     this.keyBytes = 0;
+    this.countTotal = 0;
     return out.result();
   }
 }
@@ -192,20 +199,22 @@ function compareLong(cursors: Cursors, a: number, ea: number, b: number, eb: num
 /**
  * The merge's output, appended in order. Its arrays are sized for the most there can be: every
  * input entry a distinct key, every input key byte written out once (and the 16 bytes a key's
- * words are written as, past the last key). Large typed arrays are mapped lazily, so only the
+ * words are written as, past the last key); its counts are 32-bit when the inputs' counts sum
+ * to no more than 2^32 - 1 (every run of fewer rows), as the partials carry them. Large typed arrays are mapped lazily, so only the
  * pages the merged keys fill are ever touched, and the arrays never grow and copy.
  */
 class MergedCounts {
   private readonly keys: Uint8Array;
   private readonly view: DataView;
   private readonly ends: Uint32Array;
-  private readonly counts: Float64Array;
+  private readonly counts: Uint32Array | Float64Array;
   private n = 0;
   private bytes = 0;
 
-  constructor(entries: number, keyBytes: number) {
+  /** `counts32`: whether every count fits 32 bits (the inputs' counts sum to no more). */
+  constructor(entries: number, keyBytes: number, counts32: boolean) {
     this.ends = new Uint32Array(entries);
-    this.counts = new Float64Array(entries);
+    this.counts = counts32 ? new Uint32Array(entries) : new Float64Array(entries);
     this.keys = new Uint8Array(keyBytes + 16);
     this.view = new DataView(this.keys.buffer);
   }

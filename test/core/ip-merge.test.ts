@@ -218,7 +218,32 @@ describe("mergeSortedIpCounts", () => {
     expect(merged.ends.length).toBe(50);
     expect(merged.keys.buffer.byteLength).toBe(3 * Buffer.concat(keys).length + 16);
     expect(merged.ends.buffer.byteLength).toBe(150 * 4);
-    expect(merged.counts.buffer.byteLength).toBe(150 * 8);
+    // 32-bit counts: the inputs' counts sum to far less than 2^32.
+    expect(merged.counts).toBeInstanceOf(Uint32Array);
+    expect(merged.counts.buffer.byteLength).toBe(150 * 4);
+  });
+
+  it("merges into 64-bit counts, exactly, when the inputs' counts sum past 2^32 - 1", () => {
+    const big = 2 ** 32 - 1;
+    const a = ipCountsOf([
+      ["31", big],
+      ["32", 1],
+    ]);
+    const b = ipCountsOf([
+      ["31", 5],
+      ["33", 2 ** 40],
+    ]);
+    const merged = mergeSortedIpCounts([a, b]);
+    expect(merged.counts).toBeInstanceOf(Float64Array);
+    expect(pairsOf(merged)).toEqual([
+      ["31", big + 5],
+      ["32", 1],
+      ["33", 2 ** 40],
+    ]);
+    // Just within: a sum of exactly 2^32 - 1 stays 32-bit, and its largest count is exact.
+    const within = mergeSortedIpCounts([ipCountsOf([["31", big - 1]]), ipCountsOf([["31", 1]])]);
+    expect(within.counts).toBeInstanceOf(Uint32Array);
+    expect(pairsOf(within)).toEqual([["31", big]]);
   });
 
   it("names an input by its place when no label is given", () => {
