@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -38,6 +38,25 @@ interface Sample {
   readonly seconds: number;
   readonly maxRssKB: number;
   readonly detail?: Record<string, number>;
+  /** Our runs: the stage seconds the run's validation.json reports. */
+  readonly stages?: StageSeconds;
+}
+
+/** A run's map stage (planning to the last range's end) and reduce (what is left after it). */
+interface StageSeconds {
+  readonly map: number;
+  readonly reduce: number;
+}
+
+/** The stage seconds of the run whose outputs are in outDir (Hive layout). */
+async function stagesOf(outDir: string): Promise<StageSeconds | undefined> {
+  const runs = join(outDir, "_runs");
+  const [source] = await readdir(runs);
+  const validation = JSON.parse(await readFile(join(runs, source!, "validation.json"), "utf8")) as {
+    run?: { stageSeconds?: { map?: number; reduce?: number } };
+  };
+  const { map, reduce } = validation.run?.stageSeconds ?? {};
+  return map === undefined || reduce === undefined ? undefined : { map, reduce };
 }
 
 interface Contestant {
@@ -117,7 +136,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
         const outDir = outDirOf(c);
         await rm(outDir, { recursive: true, force: true });
         await mkdir(outDir, { recursive: true });
-        c.samples.push(await measure(c.args(outDir)));
+        const sample = await measure(c.args(outDir));
+        c.samples.push(c.layout === "hive" ? { ...sample, stages: await stagesOf(outDir) } : sample);
         console.error(
           `round ${round + 1}/${options.repeats}: ${c.name} ${c.samples.at(-1)!.seconds.toFixed(2)} s`,
         );
@@ -279,6 +299,28 @@ function renderReport(r: {
           med(ours1) / med(oursAll) >= 1.8,
         ],
       ];
+  const stageMedians = (c: Contestant) => {
+    const staged = c.samples.filter((s) => s.stages !== undefined);
+    if (staged.length === 0) return undefined;
+    const map = median(staged.map((s) => s.stages!.map));
+    const reduce = median(staged.map((s) => s.stages!.reduce));
+    const rest = median(staged.map((s) => s.seconds - s.stages!.map - s.stages!.reduce));
+    return { map, reduce, rest };
+  };
+  const stageLines = r.contestants.flatMap((c) => {
+    const m = stageMedians(c);
+    return m === undefined
+      ? []
+      : [
+          `  ${c.name}: map stage ${fmt(m.map)} s, reduce after the last range ${fmt(m.reduce)} s, the rest (start, plan${c === oursAws ? ", upload, download" : ""}, exit) ${fmt(m.rest)} s`,
+        ];
+  });
+  const [stagesAll, stages1] = [stageMedians(oursAll), stageMedians(ours1)];
+  if (stagesAll !== undefined && stages1 !== undefined) {
+    stageLines.push(
+      `  the map stage alone: ${r.cores} workers ${fmt(stages1.map / stagesAll.map)}x 1 worker; outside it, ${fmt(stagesAll.reduce + stagesAll.rest)} s of the ${r.cores}-worker run's ${fmt(med(oursAll))} s run on one core`,
+    );
+  }
   const differences = r.checks.reduce((sum, c) => sum + c.differences, 0);
   const partialMB = r.partialBytes.reduce((a, b) => a + b, 0) / 1e6;
   const text = [
@@ -291,6 +333,7 @@ function renderReport(r: {
     `mapper core, one range on one thread: 64 MiB ${fmt(mapperRate(r.mapper64), 0)} MB/s, RSS ${fmt(rss(r.mapper64), 0)} MB; 512 MiB ${fmt(mapperRate(r.mapper512), 0)} MB/s, RSS ${fmt(rss(r.mapper512), 0)} MB`,
     `reducer, a fresh process after the Lambda's init (read ${r.partialBytes.length} partials, merge, write every output): ${fmt(reduceSeconds)} s (init ${fmt(median(r.reduce.map((s) => s.detail?.initSeconds ?? 0)))} s), RSS ${fmt(rss(r.reduce), 0)} MB`,
     `partials: ${r.partialBytes.length}, ${fmt(partialMB, 1)} MB in all, ${fmt(partialMB / Math.max(1, r.partialBytes.length), 2)} MB per 64 MiB range`,
+    ...(stageLines.length === 0 ? [] : ["where our time goes (medians):", ...stageLines]),
     `tables vs DuckDB: ${r.checks.length} compared, ${differences} differing rows${
       differences === 0
         ? ""
@@ -314,6 +357,7 @@ function renderReport(r: {
       medianSeconds: med(c),
       seconds: c.samples.map((s) => s.seconds),
       peakRssMB: rss(c.samples),
+      ...(stageMedians(c) === undefined ? {} : { medianStageSeconds: stageMedians(c) }),
     })),
     mapper: {
       range64MiB: { mbPerSecond: mapperRate(r.mapper64), peakRssMB: rss(r.mapper64) },
