@@ -3,7 +3,7 @@
  * and the validation report out. The reduce stage, the bench and the tests all call this.
  */
 import type { Plan } from "../contracts";
-import { type Aggregate, AggregateMerger, emptyIpCounts } from "./aggregate";
+import { type Aggregate, AggregateMerger, emptyIpCounts, type IpCounts } from "./aggregate";
 import { type CoverageProof, numberedQuarantine, proveCoverage } from "./coverage";
 import type { RangePartial } from "./partial";
 import { buildTables, type Table, type TableName, tableRows } from "./tables";
@@ -53,9 +53,9 @@ export class PartialReducer {
     this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
   }
 
-  /** The IP counts of a partial added with `ipCounts: "later"`. */
-  addIpCounts(partial: RangePartial): void {
-    this.merger.addIpCounts(partial.aggregate.ipCounts, labelOf(partial));
+  /** The IP counts of partial `index`, added with `ipCounts: "later"`. */
+  addIpCounts(index: number, ipCounts: IpCounts): void {
+    this.merger.addIpCounts(ipCounts, `partial ${index} of run ${this.plan.runId}`);
   }
 
   /**

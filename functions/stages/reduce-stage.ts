@@ -3,7 +3,12 @@ import { forEachConcurrently } from "../core/concurrency";
 import { ContractError } from "../core/errors";
 import { type ObjectStore, readDecoded } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
-import { decodePartial } from "../core/partial-codec";
+import {
+  decodePartial,
+  decodePartialAndSections,
+  type IpSections,
+  ipCountsReadAgain,
+} from "../core/partial-codec";
 import { PartialReducer } from "../core/reduce";
 import { loadRenderer } from "../core/report";
 import { TABLE_NAMES } from "../core/tables";
@@ -64,15 +69,15 @@ export async function startReduce({
   const reducer = new PartialReducer(plan);
   const rangeSeconds: (number | undefined)[] = new Array(plan.ranges.length);
   const taken = new Map<number, Promise<void>>();
-  /** Ranges folded in early, with their IP counts' entries: the second read must find as many. */
-  const foldedEarly = new Map<number, number>();
+  /** Ranges folded in early, with where their IP counts lie: the second read takes them there. */
+  const foldedEarly = new Map<number, IpSections>();
   /** The buffers the partials were read into: let go once the IP merge has read them. */
   const partialBuffers: ArrayBufferLike[] = [];
   let failure: { error: unknown } | undefined;
   const readPartial = (i: number) => {
     const key = workKeys.partial(plan.runId, i);
     return readDecoded(work, key, (bytes) => ({
-      partial: decodePartial(bytes, `${work.name}/${key}`),
+      ...decodePartialAndSections(bytes, `${work.name}/${key}`),
       bytes,
     }));
   };
@@ -80,11 +85,11 @@ export async function startReduce({
     let reading = taken.get(i);
     if (reading === undefined) {
       reading = readPartial(i)
-        .then(async ({ partial, bytes }) => {
+        .then(async ({ partial, ipSections, bytes }) => {
           rangeSeconds[i] = partial.seconds;
           if (early) {
             reducer.add(partial, { ipCounts: "later" });
-            foldedEarly.set(i, partial.aggregate.ipCounts.ends.length);
+            foldedEarly.set(i, ipSections);
             // Nothing views these bytes now: their memory goes at once, not at a later collection.
             if (ownsItsBuffer(bytes)) await releaseBuffers([bytes.buffer]);
           } else {
@@ -100,15 +105,27 @@ export async function startReduce({
     }
     return reading;
   };
-  /** Reads the IP counts of a partial folded in early, for the merge. */
-  const readIpCounts = async (i: number, entries: number): Promise<void> => {
-    const { partial, bytes } = await readPartial(i);
-    if (partial.aggregate.ipCounts.ends.length !== entries) {
-      throw new ContractError(
-        `partial ${i} of run ${plan.runId} changed between two reads (${entries} IP counts, then ${partial.aggregate.ipCounts.ends.length}): rerun the execution`,
-      );
-    }
-    reducer.addIpCounts(partial);
+  /**
+   * Reads the IP counts of a partial folded in early, for the merge: from where the first read
+   * found them, without parsing its header again. Bytes not laid out as they were are decoded
+   * whole, as at the first read: a read cut short is read again (IncompleteReadError), and a
+   * partial whose IP entries changed is refused.
+   */
+  const readIpCounts = async (i: number, sections: IpSections): Promise<void> => {
+    const key = workKeys.partial(plan.runId, i);
+    const where = `${work.name}/${key}`;
+    const { ipCounts, bytes } = await readDecoded(work, key, (bytes) => {
+      const again = ipCountsReadAgain(bytes, sections, where);
+      if (again !== undefined) return { ipCounts: again, bytes };
+      const { ipCounts } = decodePartial(bytes, where).aggregate;
+      if (ipCounts.ends.length !== sections.ends) {
+        throw new ContractError(
+          `partial ${i} of run ${plan.runId} changed between two reads (${sections.ends} IP counts, then ${ipCounts.ends.length}): rerun the execution`,
+        );
+      }
+      return { ipCounts, bytes };
+    });
+    reducer.addIpCounts(i, ipCounts);
     if (ownsItsBuffer(bytes)) partialBuffers.push(bytes.buffer);
   };
   return {

@@ -6,7 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { ContractError, IncompleteReadError } from "../../functions/core/errors";
 import { PARTIAL_VERSION } from "../../functions/core/partial";
-import { decodePartial, encodePartial } from "../../functions/core/partial-codec";
+import {
+  decodePartial,
+  decodePartialAndSections,
+  encodePartial,
+  ipCountsReadAgain,
+} from "../../functions/core/partial-codec";
 import { withFloatCounts } from "../helpers/decoded-partial";
 import { csvLine, EDGAR_HEADER, edgarRow, utf8 } from "../helpers/edgar-csv";
 import { runCore } from "../helpers/run-core";
@@ -170,5 +175,72 @@ describe("encodePartial / decodePartial", () => {
         partial,
       );
     }
+  });
+});
+
+describe("ipCountsReadAgain", () => {
+  it("takes the IP counts of the same bytes read again from where the first decode found them", async () => {
+    const partial = await somePartial();
+    const bytes = encodePartial(partial);
+    const first = decodePartialAndSections(bytes, "p");
+    const { ipSections } = first;
+    expect(ipSections.countsType).toBe("u32");
+    for (const shift of [0, 1, 3, 4]) {
+      const memory = new Uint8Array(bytes.length + shift);
+      memory.set(bytes, shift);
+      const again = ipCountsReadAgain(memory.subarray(shift), ipSections, "p");
+      expect(again, `at offset ${shift}`).toEqual(first.partial.aggregate.ipCounts);
+      expect(
+        withFloatCounts({ ...first.partial, aggregate: { ...first.partial.aggregate, ipCounts: again! } }),
+      ).toEqual(partial);
+    }
+    // f64 counts are found as f64.
+    const wide = {
+      ...partial,
+      aggregate: {
+        ...partial.aggregate,
+        ipCounts: {
+          ...partial.aggregate.ipCounts,
+          counts: Float64Array.from(partial.aggregate.ipCounts.counts, (c, i) => (i === 0 ? 2 ** 40 : c)),
+        },
+      },
+    };
+    const wideBytes = encodePartial(wide);
+    const wideSections = decodePartialAndSections(wideBytes, "p").ipSections;
+    expect(wideSections.countsType).toBe("f64");
+    expect(ipCountsReadAgain(Buffer.from(wideBytes), wideSections, "p")).toEqual(wide.aggregate.ipCounts);
+  });
+
+  it("finds nothing in bytes not laid out as the first read's (another size, header, magic or version)", async () => {
+    const partial = await somePartial();
+    const bytes = Buffer.from(encodePartial(partial));
+    const { ipSections } = decodePartialAndSections(bytes, "p");
+    const longer = Buffer.concat([bytes, Buffer.alloc(8)]);
+    expect(ipCountsReadAgain(longer, ipSections, "p")).toBeUndefined();
+    for (const cut of [1, 3, 8, bytes.length]) {
+      expect(ipCountsReadAgain(bytes.subarray(0, bytes.length - cut), ipSections, "p")).toBeUndefined();
+    }
+    const otherHeader = Buffer.from(bytes);
+    otherHeader.writeUInt32LE(ipSections.headerBytes - 1, 12);
+    expect(ipCountsReadAgain(otherHeader, ipSections, "p")).toBeUndefined();
+    const foreign = Buffer.from(bytes);
+    foreign.write("NOTOURS!", 0, "latin1");
+    expect(ipCountsReadAgain(foreign, ipSections, "p")).toBeUndefined();
+    const otherVersion = Buffer.from(bytes);
+    otherVersion.writeUInt32LE(PARTIAL_VERSION + 1, 8);
+    expect(ipCountsReadAgain(otherVersion, ipSections, "p")).toBeUndefined();
+  });
+
+  it("refuses IP sections that disagree in the bytes read again", async () => {
+    const bytes = Buffer.from(encodePartial(await somePartial()));
+    const { ipSections } = decodePartialAndSections(bytes, "p");
+    // The last key's end moved off the keys' last byte.
+    const damaged = Buffer.from(bytes);
+    const lastEndAt = ipSections.endsAt + 4 * (ipSections.ends - 1);
+    damaged.writeUInt32LE(damaged.readUInt32LE(lastEndAt) - 1, lastEndAt);
+    expect(() => ipCountsReadAgain(damaged, ipSections, "p")).toThrow(ContractError);
+    expect(() => ipCountsReadAgain(damaged, ipSections, "p")).toThrow(
+      /^partial p has IP sections that disagree/,
+    );
   });
 });
