@@ -135,8 +135,7 @@ export function decodePartialAndSections(
       `partial ${where} has format ${JSON.stringify(doc.format)} version ${JSON.stringify(doc.version)}; this reducer reads ${PARTIAL_FORMAT} version ${PARTIAL_VERSION}`,
     );
   }
-  const views = new Map<Section["name"], ArrayBufferView>();
-  const offsets = new Map<Section["name"], number>();
+  const located = new Map<Section["name"], { section: Section; at: number }>();
   let at = align8(headerEnd);
   for (const s of doc.sections) {
     const byteLength = s.length * WIDTH[s.type];
@@ -145,34 +144,34 @@ export function decodePartialAndSections(
         `partial ${where} is truncated: section ${s.name} needs bytes up to ${at + byteLength}, the object has ${b.length}: rerun the execution`,
       );
     }
-    views.set(s.name, view(b, at, s.type, s.length));
-    offsets.set(s.name, at);
+    located.set(s.name, { section: s, at });
     at += align8(byteLength);
   }
-  const keys = views.get("ipKeys");
-  const ends = views.get("ipEnds");
-  const counts = views.get("ipCounts");
+  const keys = located.get("ipKeys");
+  const ends = located.get("ipEnds");
+  const counts = located.get("ipCounts");
+  const countsType = counts?.section.type;
   if (
-    !(keys instanceof Uint8Array) ||
-    !(ends instanceof Uint32Array) ||
-    !(counts instanceof Float64Array || counts instanceof Uint32Array)
+    keys?.section.type !== "u8" ||
+    ends?.section.type !== "u32" ||
+    counts === undefined ||
+    (countsType !== "u32" && countsType !== "f64")
   ) {
     throw new ContractError(`partial ${where} lacks its ip sections: rerun the execution`);
   }
-  checkIpSections(keys, ends, counts, where);
-  const ipCounts: IpCounts = { keys, ends, counts };
-  const { sections: _, aggregate, ...rest } = doc;
   const ipSections: IpSections = {
     partialBytes: b.length,
     headerBytes: headerEnd - PREFIX_BYTES,
-    keysAt: offsets.get("ipKeys")!,
-    keys: keys.length,
-    endsAt: offsets.get("ipEnds")!,
-    ends: ends.length,
-    countsAt: offsets.get("ipCounts")!,
-    counts: counts.length,
-    countsType: counts instanceof Uint32Array ? "u32" : "f64",
+    keysAt: keys.at,
+    keys: keys.section.length,
+    endsAt: ends.at,
+    ends: ends.section.length,
+    countsAt: counts.at,
+    counts: counts.section.length,
+    countsType,
   };
+  const ipCounts = ipCountsAt(b, ipSections, where);
+  const { sections: _, aggregate, ...rest } = doc;
   return { partial: { ...rest, aggregate: { ...aggregate, ipCounts } }, ipSections };
 }
 
@@ -196,6 +195,11 @@ export function ipCountsReadAgain(
   ) {
     return undefined;
   }
+  return ipCountsAt(b, sections, where);
+}
+
+/** The IP counts where `sections` says they lie in b, as views, once checked to agree. */
+function ipCountsAt(b: Buffer, sections: IpSections, where: string): IpCounts {
   const keys = view(b, sections.keysAt, "u8", sections.keys) as Uint8Array;
   const ends = view(b, sections.endsAt, "u32", sections.ends) as Uint32Array;
   const counts = view(b, sections.countsAt, sections.countsType, sections.counts) as

@@ -130,6 +130,19 @@ describe("encodePartial / decodePartial", () => {
     expect(() => decodePartial(noKeys, "p")).toThrow(
       /^partial p lacks its ip sections: rerun the execution$/,
     );
+    // An IP section of a type not its own (here one no reader knows) is not it either.
+    const section = (name: string) => new RegExp(`"name":"${name}","type":"[a-z0-9]+"`);
+    expect(header).toMatch(section("ipKeys"));
+    for (const edited of [
+      header.replace(section("ipKeys"), '"name":"ipKeys","type":"u9"'),
+      header.replace(section("ipEnds"), '"name":"ipEnds","type":"u08"'),
+      header.replace(section("ipCounts"), '"name":"ipCounts","type":"u08"'),
+    ]) {
+      expect(edited).not.toBe(header);
+      expect(() => decodePartial(withHeader(edited), "p")).toThrow(
+        /^partial p lacks its ip sections: rerun the execution$/,
+      );
+    }
   });
 
   it("refuses IP sections that disagree: ends short of the keys or past them, counts missing", async () => {
