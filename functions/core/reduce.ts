@@ -48,14 +48,14 @@ export class PartialReducer {
         ...(ipCounts === "later" ? { ipCounts: emptyIpCounts() } : {}),
         quarantine: [],
       },
-      labelOf(partial),
+      labelOf(partial.index, partial.runId),
     );
     this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
   }
 
   /** The IP counts of partial `index`, added with `ipCounts: "later"`. */
   addIpCounts(index: number, ipCounts: IpCounts): void {
-    this.merger.addIpCounts(ipCounts, `partial ${index} of run ${this.plan.runId}`);
+    this.merger.addIpCounts(ipCounts, labelOf(index, this.plan.runId));
   }
 
   /**
@@ -78,6 +78,6 @@ export class PartialReducer {
   }
 }
 
-function labelOf(partial: RangePartial): string {
-  return `partial ${partial.index} of run ${partial.runId}`;
+function labelOf(index: number, runId: string): string {
+  return `partial ${index} of run ${runId}`;
 }

@@ -74,12 +74,14 @@ export async function startReduce({
   /** The buffers the partials were read into: let go once the IP merge has read them. */
   const partialBuffers: ArrayBufferLike[] = [];
   let failure: { error: unknown } | undefined;
-  const readPartial = (i: number) => {
+  /** Partial i's key, and its name in an error. */
+  const partialAt = (i: number) => {
     const key = workKeys.partial(plan.runId, i);
-    return readDecoded(work, key, (bytes) => ({
-      ...decodePartialAndSections(bytes, `${work.name}/${key}`),
-      bytes,
-    }));
+    return { key, where: `${work.name}/${key}` };
+  };
+  const readPartial = (i: number) => {
+    const { key, where } = partialAt(i);
+    return readDecoded(work, key, (bytes) => ({ ...decodePartialAndSections(bytes, where), bytes }));
   };
   const take = (i: number, early: boolean): Promise<void> => {
     let reading = taken.get(i);
@@ -112,8 +114,7 @@ export async function startReduce({
    * partial whose IP entries changed is refused.
    */
   const readIpCounts = async (i: number, sections: IpSections): Promise<void> => {
-    const key = workKeys.partial(plan.runId, i);
-    const where = `${work.name}/${key}`;
+    const { key, where } = partialAt(i);
     const { ipCounts, bytes } = await readDecoded(work, key, (bytes) => {
       const again = ipCountsReadAgain(bytes, sections, where);
       if (again !== undefined) return { ipCounts: again, bytes };
