@@ -11,9 +11,16 @@
  * A counter is reusable: taking the entries empties it but keeps its table and its sort's
  * arrays for the next range, so a mapper that maps many ranges neither regrows the table nor
  * touches fresh memory (a first touch costs a page fault) for each.
+ *
+ * Its table is bounded: at `maxSlots` (MAX_TABLE_SLOTS, 12 MiB of table) it does not grow but
+ * spills, taking its sorted entries out as a run and counting on in the emptied table, and the
+ * take merges the runs (ip-merge.ts). A range's distinct IPs grow with its size (about one per
+ * 500 bytes in an EDGAR day), so an unbounded table, with its sort arrays, was most of a large
+ * range's memory (72 MiB at 512 MiB); a run holds a key in about 22 bytes, a table in 36.
  */
 import type { IpCounts } from "./aggregate";
 import { fmix32 } from "./hash";
+import { mergeSortedIpCounts } from "./ip-merge";
 import { ViewCache } from "./view-cache";
 
 /**
@@ -26,6 +33,11 @@ const INLINE_BYTES = 15;
 const LONG_KEY = 0xff;
 const TAG_SHIFT = 24;
 const INITIAL_SLOTS = 1 << 11;
+/**
+ * The most slots a table grows to: 2^19 holds 393,216 keys, a 64 MiB range of an EDGAR day's
+ * (about 135,000) with room; a larger range spills runs.
+ */
+export const MAX_TABLE_SLOTS = 1 << 19;
 /** Inline keys wait in a batch of this many (hash, then the four words of their slot) to be counted. */
 const PENDING_KEYS = 64;
 const PENDING_INTS = 5;
@@ -59,11 +71,21 @@ export class ByteCounter {
   private sortRoom = 0;
   private sortWords = new Int32Array(0);
   private sortCounts = new Float64Array(0);
+  /** Sorted runs spilled from a full table since the last take. */
+  private runs: IpCounts[] = [];
+  private readonly maxSlots: number;
 
-  /** `expectedKeys` sizes the table up front, saving the rehashes of growing to it. */
-  constructor(expectedKeys = 0) {
-    let slotCount = INITIAL_SLOTS;
-    while (slotCount * 3 < expectedKeys * 4) slotCount *= 2;
+  /**
+   * `expectedKeys` sizes the table up front, saving the rehashes of growing to it; the table
+   * never exceeds `maxSlots` (a power of two) slots.
+   */
+  constructor(expectedKeys = 0, maxSlots = MAX_TABLE_SLOTS) {
+    if (!Number.isInteger(Math.log2(maxSlots)) || maxSlots < 4) {
+      throw new RangeError(`maxSlots must be a power of two of at least 4, not ${maxSlots}`);
+    }
+    this.maxSlots = maxSlots;
+    let slotCount = Math.min(INITIAL_SLOTS, maxSlots);
+    while (slotCount * 3 < expectedKeys * 4 && slotCount < maxSlots) slotCount *= 2;
     this.slots = new Int32Array(slotCount * SLOT_WORDS);
     this.counts = new Float64Array(slotCount);
     this.mask = slotCount - 1;
@@ -144,6 +166,20 @@ export class ByteCounter {
    */
   takeSortedEntries(): IpCounts {
     this.flush();
+    const last = this.takeTable();
+    if (this.runs.length === 0) return last;
+    const runs = [...this.runs, last];
+    this.runs = [];
+    return mergeSortedIpCounts(runs);
+  }
+
+  /** Runs spilled since the last take (for tests and measurements). */
+  get spilledRuns(): number {
+    return this.runs.length;
+  }
+
+  /** The table's entries, sorted, and the table emptied (the pending keys are not counted). */
+  private takeTable(): IpCounts {
     if (this.arenaUsed > 0) {
       const entries = this.sortedEntriesWithLongKeys();
       this.clear();
@@ -299,7 +335,12 @@ export class ByteCounter {
     slots[s + 3] = w3;
     this.counts[slot] = count;
     this.keys++;
-    if (this.keys * 4 > (this.mask + 1) * 3) this.grow();
+    if (this.keys * 4 > (this.mask + 1) * 3) {
+      // A spill mid-flush is safe: flush reads the table afresh for every key, and a take
+      // leaves the pending keys alone.
+      if (this.mask + 1 < this.maxSlots) this.grow();
+      else this.runs.push(this.takeTable());
+    }
   }
 
   /** Doubles the table, moving each slot whole to its place in the new one. */

@@ -24,8 +24,9 @@ export async function processRange(source: ByteSource, plan: Plan, index: number
   if (range === undefined) {
     throw new RangeError(`range ${index} is not in plan ${plan.runId} (it has ${plan.ranges.length} ranges)`);
   }
-  // EDGAR days hold about one distinct IP per 500 bytes in a 64 MiB range.
-  const ipCounter = spareIpCounter ?? new ByteCounter(Math.min((range.end - range.start) / 500, 1 << 20));
+  // EDGAR days hold about one distinct IP per 500 bytes in a 64 MiB range (the counter's table
+  // is bounded, MAX_TABLE_SLOTS, whatever it is asked for).
+  const ipCounter = spareIpCounter ?? new ByteCounter((range.end - range.start) / 500);
   spareIpCounter = undefined;
   const aggregator = new RecordAggregator({
     header: plan.header,

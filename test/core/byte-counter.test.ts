@@ -289,6 +289,37 @@ describe("ByteCounter", () => {
     );
   });
 
+  it("bounded to a few slots, spills sorted runs and takes them merged: the same entries as a plain Map (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 300 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.constantFrom(4, 8, 64),
+        fc.integer({ min: 1, max: 3 }),
+        (drawn, spread, maxSlots, rounds) => {
+          const distinct = [...drawn, ...Array.from({ length: spread }, (_, i) => utf8(`10.0.${i}.z`))];
+          const counter = new ByteCounter(0, maxSlots);
+          for (let r = 0; r < rounds; r++) {
+            // Each key r + 1 times, spread over the round, so that a key is in several runs.
+            const keys = Array.from({ length: r + 1 }, () => distinct).flat();
+            count(keys, 3, counter);
+            const model = modelOf(keys);
+            // A table of n slots holds 3n/4 keys: more distinct keys than that spilled.
+            if (model.length > (maxSlots * 3) / 4 + 64) expect(counter.spilledRuns).toBeGreaterThan(0);
+            expect(lines(entriesOf(counter))).toBe(lines(model));
+            expect(counter.spilledRuns).toBe(0);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses a table bound that is not a power of two", () => {
+    expect(() => new ByteCounter(0, 6)).toThrow(/power of two/);
+    expect(() => new ByteCounter(0, 2)).toThrow(/power of two/);
+  });
+
   it("equals a plain Map for any keys of 1 to 100 bytes (property)", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 300 }), (keys) => {
