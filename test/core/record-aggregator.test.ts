@@ -5,12 +5,21 @@
 import { describe, expect, it } from "vitest";
 import type { CorruptMode, SampleSpec } from "../../functions/contracts";
 import { ipCountList, RAW_CLIP_CHARS, zeroByColumn } from "../../functions/core/aggregate";
+import { ByteCounter } from "../../functions/core/byte-counter";
 import { CorruptRecordError } from "../../functions/core/errors";
 import { parseHeader } from "../../functions/core/header";
 import { RecordAggregator } from "../../functions/core/record-aggregator";
 import { csvLine, EDGAR_COLUMNS, EDGAR_HEADER, type EdgarRow, edgarRow, utf8 } from "../helpers/edgar-csv";
 
 const header = parseHeader(utf8(EDGAR_HEADER), EDGAR_HEADER.length + 1, "test.csv");
+
+const aggregatorOptions = {
+  header,
+  mode: "permissive",
+  sample: null,
+  maxRecordBytes: 1 << 20,
+  quarantineLimit: 1000,
+} as const;
 
 function aggregator(
   options: Partial<{
@@ -20,14 +29,7 @@ function aggregator(
     quarantineLimit: number;
   }> = {},
 ): RecordAggregator {
-  return new RecordAggregator({
-    header,
-    mode: "permissive",
-    sample: null,
-    maxRecordBytes: 1 << 20,
-    quarantineLimit: 1000,
-    ...options,
-  });
+  return new RecordAggregator({ ...aggregatorOptions, ...options });
 }
 
 /** Feeds each line at offset 100 * its index; returns the aggregate. */
@@ -405,6 +407,30 @@ describe("RecordAggregator", () => {
     expect(result.rows.ok).toBe(2);
     expect(ipCountList(result.ipCounts)).toEqual({ ip: ["1.1.1.a"], count: [2] });
   });
+  it("gives the same aggregate when its IP counter spills runs (a table of 8 slots) as with room for every IP", () => {
+    // Prepare: 300 distinct IPs, each in 1 to 3 rows spread over the range, long ones included.
+    const ips = Array.from({ length: 300 }, (_, i) =>
+      i % 7 === 0 ? `2001:db8:${i}:ffff:ffff:ffff:ffff:1` : `10.${i % 11}.${i}.abc`,
+    );
+    const lines = [1, 2, 3].flatMap((round) =>
+      ips.filter((_, i) => i % round === 0).map((ip) => row({ ip, code: round === 2 ? "503.0" : "200.0" })),
+    );
+    const bounded = new ByteCounter(0, 8);
+
+    // Act
+    const spilling = new RecordAggregator({ ...aggregatorOptions, ipCounter: bounded });
+    lines.forEach((line, i) => spilling.line(utf8(line), 0, utf8(line).length, 100 * i));
+    const runs = bounded.spilledRuns;
+    const spilled = spilling.result();
+    const whole = feed(aggregator(), lines);
+
+    // Assess
+    expect(runs).toBeGreaterThan(10);
+    expect(ipCountList(spilled.ipCounts)).toEqual(ipCountList(whole.ipCounts));
+    expect(ipCountList(whole.ipCounts).ip).toHaveLength(300);
+    expect({ ...spilled, ipCounts: null }).toEqual({ ...whole, ipCounts: null });
+  });
+
   it("quarantines only the record's own bytes when the buffer holds more around it", () => {
     // Prepare: the record sits between other bytes of the buffer.
     const line = row({ code: "x" });
