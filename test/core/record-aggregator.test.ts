@@ -419,7 +419,7 @@ describe("RecordAggregator", () => {
 
     // Act
     const spilling = new RecordAggregator({ ...aggregatorOptions, ipCounter: bounded });
-    lines.forEach((line, i) => spilling.line(utf8(line), 0, utf8(line).length, 100 * i));
+    for (const [i, line] of lines.entries()) spilling.line(utf8(line), 0, utf8(line).length, 100 * i);
     const runs = bounded.spilledRuns;
     const spilled = spilling.result();
     const whole = feed(aggregator(), lines);
