@@ -315,6 +315,12 @@ describe("ByteCounter", () => {
     );
   });
 
+  it("counts a key larger than the arena's first block (a 200 KB field)", () => {
+    const huge = new Uint8Array(200_000).fill(0x61);
+    const counter = count([huge, utf8("1.2.3.4"), huge]);
+    expect(lines(entriesOf(counter))).toBe(lines(modelOf([huge, utf8("1.2.3.4"), huge])));
+  });
+
   it("refuses a table bound that is not a power of two", () => {
     expect(() => new ByteCounter(0, 6)).toThrow(/power of two/);
     expect(() => new ByteCounter(0, 2)).toThrow(/power of two/);
