@@ -27,7 +27,7 @@ import {
 } from "../contracts";
 import type { QuarantinedRecord } from "../core/aggregate";
 import { CommitConflictError, PreconditionFailedError } from "../core/errors";
-import type { ObjectStore } from "../core/object-store";
+import { type ObjectStore, readDecoded } from "../core/object-store";
 import { renderReport } from "../core/report";
 import { TABLE_NAMES, type TableName } from "../core/tables";
 import type { ValidationReport } from "../core/validation";
@@ -255,15 +255,20 @@ async function readCommit(
 ): Promise<{ record: CommitRecord; etag: string } | null> {
   const etag = await out.etag(successKey);
   if (etag === null) return null;
-  let body: Uint8Array;
+  let doc: Partial<CommitRecord>;
   try {
-    body = await out.get(successKey);
+    // Read again when the transfer fails or comes cut short (a body reset mid-way passes the
+    // SDK's retries): two runs committing at once read it while the other rewrites it.
+    doc = await readDecoded(
+      out,
+      successKey,
+      (bytes) => JSON.parse(Buffer.from(bytes).toString("utf8")) as Partial<CommitRecord>,
+    );
   } catch (e) {
     // Deleted between the two reads: as if absent; the conditional write decides.
     if ((await out.etag(successKey)) === null) return null;
     throw e;
   }
-  const doc = JSON.parse(Buffer.from(body).toString("utf8")) as Partial<CommitRecord>;
   return {
     etag,
     record: {

@@ -353,6 +353,31 @@ describe("commitOutputs", () => {
     expect(publishedTables(out)).toEqual(tablesOf("good"));
   });
 
+  it("a read of _SUCCESS reset or cut short once is read again, and the commit goes on", async () => {
+    for (const failure of ["reset", "cut short"] as const) {
+      const out = memoryObjectStore();
+      await commitOutputs(out, await runOutputs("good", "2024-01-01T00:00:01.000Z"), at(1));
+      let failed = 0;
+      const flaky: ObjectStore = {
+        ...out,
+        async get(key) {
+          const body = await out.get(key);
+          if (!key.endsWith("_SUCCESS") || failed > 0) return body;
+          failed++;
+          if (failure === "reset") throw Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+          return body.subarray(0, body.length >> 1);
+        },
+      };
+
+      await commitOutputs(flaky, await runOutputs("next", "2024-01-01T00:00:02.000Z"), at(2));
+
+      expect(failed, failure).toBe(1);
+      expect(success(out).runId, failure).toBe("next");
+      expect(success(out).replaces, failure).toBe("good");
+      expect(publishedTables(out), failure).toEqual(tablesOf("next"));
+    }
+  });
+
   it("a run overtaken after publishing leaves the later run's folder alone", async () => {
     const out = memoryObjectStore();
     const late = await runOutputs("late", "2024-01-01T00:00:02.000Z");
