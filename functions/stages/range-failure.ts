@@ -5,7 +5,7 @@
  * Input, Error and Cause). This finds the first failed range there, so the run fails with it.
  */
 import type { RangeFailureRequest } from "../contracts";
-import type { ObjectStore } from "../core/object-store";
+import { getJson, type ObjectStore } from "../core/object-store";
 
 export interface RunFailure {
   readonly error: string;
@@ -26,7 +26,8 @@ export async function findRangeFailure(work: ObjectStore, request: RangeFailureR
   const keys = (await work.list(prefix)).filter((key) => FAILED_RESULTS.test(key));
   const results: ChildExecutionResult[] = [];
   for (const key of keys) {
-    const parsed = JSON.parse(Buffer.from(await work.get(key)).toString("utf8")) as unknown;
+    // Read again if the transfer fails or comes cut short: this is what the failed run reports.
+    const parsed = await getJson<unknown>(work, key);
     if (Array.isArray(parsed)) results.push(...(parsed as ChildExecutionResult[]));
   }
   return firstRangeFailure(results) ?? { error: request.error, cause: request.cause };

@@ -127,6 +127,21 @@ describe("findRangeFailure", () => {
     });
   });
 
+  it("reads a results file again when its first read comes cut short", async () => {
+    const store = storeWith({ "runs/r1/map-run/m1/FAILED_0.json": [failedChild(3, "E3", "C3")] });
+    let reads = 0;
+    const flaky = {
+      ...store,
+      async get(key: string) {
+        const body = await store.get(key);
+        return reads++ === 0 ? body.subarray(0, body.length - 5) : body;
+      },
+    };
+
+    expect(await findRangeFailure(flaky, request)).toEqual({ error: "E3", cause: "range 3 failed: C3" });
+    expect(reads).toBe(2);
+  });
+
   it("takes the prefix with or without its trailing slash", async () => {
     const store = storeWith({ "runs/r1/map-run/m1/FAILED_0.json": [failedChild(3, "E3", "C3")] });
 
