@@ -16,8 +16,9 @@
  * spills, taking its sorted entries out as a run and counting on in the emptied table, and the
  * take merges the runs (ip-merge.ts). A range's distinct IPs grow with its size (about one per
  * 500 bytes in an EDGAR day), and an unbounded table with its sort arrays grew with them (72 MiB
- * at a 512 MiB range, and on); bounded, they stay within 42 MiB, and a run holds a key in about
- * 22 bytes where the table took 36 (48 with the sort's).
+ * at a 512 MiB range, and on); bounded, they stay within 42 MiB. A run holds a key in about 22
+ * bytes; the table, a slot of 24 bytes at most three quarters full, 32 or more (56 with the
+ * sort's arrays).
  */
 import type { IpCounts } from "./aggregate";
 import { fmix32 } from "./hash";
