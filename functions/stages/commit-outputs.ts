@@ -27,7 +27,7 @@ import {
 } from "../contracts";
 import type { QuarantinedRecord } from "../core/aggregate";
 import { CommitConflictError, PreconditionFailedError } from "../core/errors";
-import { type ObjectStore, readDecoded } from "../core/object-store";
+import { getJson, type ObjectStore } from "../core/object-store";
 import { renderReport } from "../core/report";
 import { TABLE_NAMES, type TableName } from "../core/tables";
 import type { ValidationReport } from "../core/validation";
@@ -259,11 +259,7 @@ async function readCommit(
   try {
     // Read again when the transfer fails or comes cut short (a body reset mid-way passes the
     // SDK's retries): two runs committing at once read it while the other rewrites it.
-    doc = await readDecoded(
-      out,
-      successKey,
-      (bytes) => JSON.parse(Buffer.from(bytes).toString("utf8")) as Partial<CommitRecord>,
-    );
+    doc = await getJson<Partial<CommitRecord>>(out, successKey);
   } catch (e) {
     // Deleted between the two reads: as if absent; the conditional write decides.
     if ((await out.etag(successKey)) === null) return null;

@@ -32,12 +32,17 @@ function aggregator(
   return new RecordAggregator({ ...aggregatorOptions, ...options });
 }
 
-/** Feeds each line at offset 100 * its index; returns the aggregate. */
-function feed(agg: RecordAggregator, lines: readonly (string | Uint8Array)[]) {
+/** Feeds each line at offset 100 * its index. */
+function feedLines(agg: RecordAggregator, lines: readonly (string | Uint8Array)[]): void {
   lines.forEach((line, i) => {
     const bytes = typeof line === "string" ? utf8(line) : line;
     agg.line(bytes, 0, bytes.length, 100 * i);
   });
+}
+
+/** feedLines, then the aggregate. */
+function feed(agg: RecordAggregator, lines: readonly (string | Uint8Array)[]) {
+  feedLines(agg, lines);
   return agg.result();
 }
 
@@ -419,7 +424,7 @@ describe("RecordAggregator", () => {
 
     // Act
     const spilling = new RecordAggregator({ ...aggregatorOptions, ipCounter: bounded });
-    for (const [i, line] of lines.entries()) spilling.line(utf8(line), 0, utf8(line).length, 100 * i);
+    feedLines(spilling, lines);
     const runs = bounded.spilledRuns;
     const spilled = spilling.result();
     const whole = feed(aggregator(), lines);
