@@ -51,14 +51,17 @@ class MemorySink {
 
 const PRIMITIVE = { UTF8: "BYTE_ARRAY", DATE: "INT32", INT32: "INT32", INT64: "INT64" } as const;
 
-/** The Snappy compressor of this thread: its WebAssembly instance, made at the first page. */
-let compressPage: ((bytes: Uint8Array) => Uint8Array) | undefined;
-
-/** One page's values, Snappy-compressed (the raw format, as Parquet stores it). */
-function snappy(bytes: Uint8Array): Buffer {
-  compressPage ??= snappyCompressor();
-  const compressed = compressPage(bytes);
-  return Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength);
+/**
+ * A Snappy compressor of a file's own (its WebAssembly instance, 0.1 ms to make): hysnappy's
+ * output for a page depends on what its instance compressed before (valid Snappy either way, but
+ * other bytes), so a compressor shared between files made equal tables differ byte for byte.
+ */
+function pageCompressor(): (bytes: Uint8Array) => Buffer {
+  const compress = snappyCompressor();
+  return (bytes) => {
+    const compressed = compress(bytes);
+    return Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength);
+  };
 }
 
 export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promise<Uint8Array> {
@@ -70,6 +73,7 @@ export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promi
   const sink = new MemorySink();
   const envelope = await parquet.ParquetEnvelopeWriter.openStream(schema, sink, { useDataPageV2: false });
   await envelope.writeHeader();
+  const snappy = pageCompressor();
   for (let from = 0; from < table.rowCount; from += rowGroupRows) {
     const to = Math.min(table.rowCount, from + rowGroupRows);
     const group = new parquetThrift.RowGroup();
@@ -78,7 +82,7 @@ export async function encodeParquet(table: Table, rowGroupRows = 100_000): Promi
     group.total_byte_size = 0;
     for (const column of table.columns) {
       const offset = envelope.offset;
-      const { pieces, length, metadata } = encodeColumnChunk(column, from, to, offset);
+      const { pieces, length, metadata } = encodeColumnChunk(column, from, to, offset, snappy);
       const chunk = new parquetThrift.ColumnChunk();
       chunk.file_offset = offset + length - metadata.length;
       chunk.meta_data = metadata.value;
@@ -105,6 +109,7 @@ function encodeColumnChunk(
   from: number,
   to: number,
   offset: number,
+  snappy: (bytes: Uint8Array) => Buffer,
 ): { pieces: Buffer[]; length: number; metadata: { value: unknown; length: number } } {
   const optional = column.optional === true;
   const nulls = isUtf8(column.values) ? column.values.nulls : undefined;
