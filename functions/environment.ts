@@ -6,6 +6,7 @@
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from "./contracts";
 import { DEFAULT_MAX_INFLATED_BYTES } from "./core/archive";
 import { isStateMachineArn, STATE_MACHINE_ARN_SHAPE } from "./core/arn";
+import { MAX_TABLE_SLOTS } from "./core/byte-counter";
 import { ConfigError } from "./core/errors";
 import { resolveRunOptions } from "./core/run-options";
 
@@ -19,6 +20,7 @@ export const PIPELINE_ENV = {
   mode: "DEFAULT_MODE",
   checks: "DEFAULT_CHECKS",
   maxInflatedBytes: "MAX_INFLATED_BYTES",
+  ipTableSlots: "IP_TABLE_SLOTS",
 } as const;
 
 /** The trigger's variable; infra sets it from the same name. */
@@ -38,6 +40,11 @@ export interface PipelineConfig {
   readonly runDefaults: RunOptions;
   /** Inflating more than this from one archive fails the run (zip bombs). */
   readonly maxInflatedBytes: number;
+  /**
+   * The most slots a map function's IP table grows to before it writes a run away (a power of
+   * two; 2^19 by default, 12 MiB of table): a mapper's memory is set by it, whatever its range.
+   */
+  readonly ipTableSlots: number;
 }
 
 export interface TriggerConfig {
@@ -83,7 +90,24 @@ export function readPipelineConfig(env: NodeJS.ProcessEnv = process.env): Pipeli
       checks === undefined ? DEFAULT_RUN_OPTIONS : { ...DEFAULT_RUN_OPTIONS, checks: {} },
     ),
     maxInflatedBytes: readMaxInflatedBytes(env),
+    ipTableSlots: readIpTableSlots(env),
   };
+}
+
+/** The IP table bounds a mapper may be given: 2^11 (a table's first size) to 2^24 (384 MiB). */
+export const IP_TABLE_SLOTS_RANGE = { min: 1 << 11, max: 1 << 24 } as const;
+
+function readIpTableSlots(env: NodeJS.ProcessEnv): number {
+  const raw = env[PIPELINE_ENV.ipTableSlots];
+  if (raw === undefined || raw === "") return MAX_TABLE_SLOTS;
+  const n = Number(raw);
+  const { min, max } = IP_TABLE_SLOTS_RANGE;
+  if (!Number.isInteger(Math.log2(n)) || n < min || n > max) {
+    throw new ConfigError(
+      `environment variable ${PIPELINE_ENV.ipTableSlots} must be a power of two from ${min} to ${max}, e.g. ${MAX_TABLE_SLOTS}; got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
 }
 
 function readMaxInflatedBytes(env: NodeJS.ProcessEnv): number {

@@ -5,6 +5,7 @@
  */
 
 import type { RunOptions } from "../functions/contracts";
+import { MAX_TABLE_SLOTS } from "../functions/core/byte-counter";
 import { PIPELINE_ENV, readPipelineConfig } from "../functions/environment";
 
 export type PipelineEnvName = (typeof PIPELINE_ENV)[keyof typeof PIPELINE_ENV];
@@ -15,6 +16,8 @@ export interface PipelineEnvironmentInput {
   readonly outputPrefix: string;
   readonly runDefaults: RunOptions;
   readonly maxInflatedBytes: number;
+  /** The map function's IP table bound (PipelineConfig.ipTableSlots); MAX_TABLE_SLOTS if absent. */
+  readonly ipTableSlots?: number;
 }
 
 export function pipelineEnvironment(
@@ -29,6 +32,7 @@ export function pipelineEnvironment(
     [PIPELINE_ENV.mode]: input.runDefaults.mode,
     [PIPELINE_ENV.checks]: JSON.stringify(input.runDefaults.checks),
     [PIPELINE_ENV.maxInflatedBytes]: String(input.maxInflatedBytes),
+    [PIPELINE_ENV.ipTableSlots]: String(input.ipTableSlots ?? MAX_TABLE_SLOTS),
   };
   readPipelineConfig(env);
   return env;

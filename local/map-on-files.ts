@@ -15,7 +15,19 @@ export interface MapOnFilesTask {
 
 export const MAP_ON_FILES_MODULE = import.meta.url;
 
+/**
+ * The local engines' IP table bound: they map a few ranges of up to 256 MiB (sized for their
+ * workers), whose distinct IPs 2^20 slots hold without a spill (a spill costs the reduce, the
+ * serial end of a local run, the merge of the keys two runs share). 42 MiB a worker.
+ */
+export const LOCAL_IP_TABLE_SLOTS = 1 << 20;
+
 export async function mapOnFiles({ file, workDir, task }: MapOnFilesTask): Promise<MapResult> {
   const source = await openFileByteSource(file);
-  return mapRange({ task, work: fileObjectStore(workDir), openSource: async () => source });
+  return mapRange({
+    task,
+    work: fileObjectStore(workDir),
+    openSource: async () => source,
+    ipTableSlots: LOCAL_IP_TABLE_SLOTS,
+  });
 }

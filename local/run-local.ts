@@ -16,7 +16,7 @@ import { planRun } from "../functions/stages/plan-stage";
 import { readPlan } from "../functions/stages/read-plan";
 import { startReduce } from "../functions/stages/reduce-stage";
 import { openLocalInput } from "./local-input";
-import { MAP_ON_FILES_MODULE, type MapOnFilesTask } from "./map-on-files";
+import { LOCAL_IP_TABLE_SLOTS, MAP_ON_FILES_MODULE, type MapOnFilesTask } from "./map-on-files";
 import type { RunProgress } from "./progress";
 import { startWorkerPool, type WorkerPool } from "./worker-pool";
 
@@ -87,7 +87,7 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
       ranges,
       workDir,
       async (task) => {
-        await mapRange({ task, work, openSource: async () => source });
+        await mapRange({ task, work, openSource: async () => source, ipTableSlots: LOCAL_IP_TABLE_SLOTS });
       },
       (task) => reduce.take(task.index),
     );

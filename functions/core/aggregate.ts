@@ -190,6 +190,11 @@ export class AggregateMerger {
     out.quarantineOverflow += p.quarantineOverflow;
   }
 
+  /** The ok rows of the parts added so far. */
+  get okRows(): number {
+    return this.out.rows.ok;
+  }
+
   /**
    * Adds the IP counts of a part that was added without them (its ipCounts empty), for a caller
    * that folds a part's counts and rows in early and reads its IP counts again for the merge.

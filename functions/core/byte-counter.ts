@@ -12,13 +12,14 @@
  * arrays for the next range, so a mapper that maps many ranges neither regrows the table nor
  * touches fresh memory (a first touch costs a page fault) for each.
  *
- * Its table is bounded: at `maxSlots` (MAX_TABLE_SLOTS, 24 MiB of table) it does not grow but
- * spills, taking its sorted entries out as a run and counting on in the emptied table, and the
- * take merges the runs (ip-merge.ts). A range's distinct IPs grow with its size (about one per
- * 500 bytes in an EDGAR day), and an unbounded table with its sort arrays grew with them (72 MiB
- * at a 512 MiB range, and on); bounded, they stay within 42 MiB. A run holds a key in about 22
- * bytes; the table, a slot of 24 bytes at most three quarters full, 32 or more (56 with the
- * sort's arrays).
+ * Its table is bounded: at `maxSlots` (MAX_TABLE_SLOTS by default, 12 MiB of table) it does not
+ * grow but spills, taking its sorted entries out as a run and counting on in the emptied table.
+ * The take merges the runs (ip-merge.ts), unless the caller took them out as they came
+ * (takeSpilledRuns) to write them away. A range's distinct IPs grow with its size (one per
+ * 320-450 bytes in a synthetic day), and an unbounded table with its sort arrays grew with them
+ * (72 MiB at a 512 MiB range, and on); bounded, they stay within 21 MiB (42 at 2^20 slots). A
+ * run holds a key in about 22 bytes; the table, a slot of 24 bytes at most three quarters full,
+ * 32 or more (56 with the sort's arrays).
  */
 import type { IpCounts } from "./aggregate";
 import { fmix32 } from "./hash";
@@ -36,11 +37,14 @@ const LONG_KEY = 0xff;
 const TAG_SHIFT = 24;
 const INITIAL_SLOTS = 1 << 11;
 /**
- * The most slots a table grows to: 2^20 hold 786,432 keys, the distinct IPs of a 256 MiB range
- * (the largest the local engine plans) of a synthetic day with room. A spill costs a merge: at
- * 2^19 slots the local engine's 250 MB ranges spilled once each, and its map stage took 7% longer.
+ * The most slots a table grows to, unless its mapper asks for another bound: 2^19 hold 393,216
+ * keys, the distinct IPs of a 64 MiB range (the Lambdas' default; a synthetic day has ~210,000)
+ * with room, in 12 MiB of table and 9 MiB of sort arrays. A larger range spills rather than grow
+ * its table, so a mapper's memory is set by this bound, not by its range or its data. The local
+ * engine maps a few large ranges and asks for 2^20 (LOCAL_TABLE_SLOTS): a spill costs the reducer
+ * the merge of the keys two runs share.
  */
-export const MAX_TABLE_SLOTS = 1 << 20;
+export const MAX_TABLE_SLOTS = 1 << 19;
 /** Inline keys wait in a batch of this many (hash, then the four words of their slot) to be counted. */
 const PENDING_KEYS = 64;
 const PENDING_INTS = 5;
@@ -77,12 +81,25 @@ export class ByteCounter {
   /** Sorted runs spilled from a full table since the last take. */
   private runs: IpCounts[] = [];
   private readonly maxSlots: number;
+  /**
+   * With reuseSpillArrays, the arrays a spilled run is written into, again at each spill: a
+   * mapper that writes its runs away makes no garbage of them (the collector let a 512 MiB
+   * range's runs pile up to 40 MB past what it held). Their DataView writes the keys.
+   */
+  private readonly reuseSpillArrays: boolean;
+  private spillKeys = new Uint8Array(0);
+  private spillKeysView = new DataView(this.spillKeys.buffer);
+  private spillEnds = new Uint32Array(0);
+  private spillCounts = new Uint32Array(0);
 
   /**
    * `expectedKeys` sizes the table up front, saving the rehashes of growing to it; the table
-   * never exceeds `maxSlots` (a power of two) slots.
+   * never exceeds `maxSlots` (a power of two) slots. With `reuseSpillArrays`, the first run
+   * takeSpilledRuns returns lives in arrays the counter writes its next spill into: for a caller
+   * that writes each run away before it counts on.
    */
-  constructor(expectedKeys = 0, maxSlots = MAX_TABLE_SLOTS) {
+  constructor(expectedKeys = 0, maxSlots = MAX_TABLE_SLOTS, { reuseSpillArrays = false } = {}) {
+    this.reuseSpillArrays = reuseSpillArrays;
     if (!Number.isInteger(Math.log2(maxSlots)) || maxSlots < 4) {
       throw new RangeError(`maxSlots must be a power of two of at least 4, not ${maxSlots}`);
     }
@@ -176,13 +193,41 @@ export class ByteCounter {
     return mergeSortedIpCounts(runs);
   }
 
-  /** Runs spilled since the last take (for tests and measurements). */
+  /** Runs spilled since the last take, not yet taken out by takeSpilledRuns. */
   get spilledRuns(): number {
     return this.runs.length;
   }
 
-  /** The table's entries, sorted, and the table emptied (the pending keys are not counted). */
-  private takeTable(): IpCounts {
+  /**
+   * Takes out the runs spilled since the last take (each sorted as takeSortedEntries sorts,
+   * each the caller's own but, with reuseSpillArrays, the first, whose arrays the next spill
+   * writes into): a mapper that writes them away as they come holds one run at a time, and the
+   * next takeSortedEntries returns only what was counted after them. The keys of a run and of
+   * what follows may repeat: their counts add up.
+   */
+  takeSpilledRuns(): IpCounts[] {
+    // The pending keys are counted first: a table they fill spills now, not inside the take.
+    this.flush();
+    const runs = this.runs;
+    this.runs = [];
+    return runs;
+  }
+
+  /** The most slots this counter's table grows to. */
+  get tableBound(): number {
+    return this.maxSlots;
+  }
+
+  /** Whether a spilled run may live in arrays the counter reuses (the constructor's option). */
+  get reusesSpillArrays(): boolean {
+    return this.reuseSpillArrays;
+  }
+
+  /**
+   * The table's entries, sorted, and the table emptied (the pending keys are not counted): in
+   * the spill arrays when `intoSpillArrays` (and every count fits 32 bits), else in fresh ones.
+   */
+  private takeTable(intoSpillArrays = false): IpCounts {
     if (this.arenaUsed > 0) {
       const entries = this.sortedEntriesWithLongKeys();
       this.clear();
@@ -199,6 +244,11 @@ export class ByteCounter {
     const most = copyInlineKeys(slots, this.counts, n, words, tableCounts);
     this.keys = 0;
     const { sorted, sortedCounts } = sortInlineKeys(words, slots, tableCounts, this.counts, n);
+    if (intoSpillArrays && most <= 0xffff_ffff) {
+      const run = this.intoSpillArrays(sorted, sortedCounts, n);
+      slots.fill(0);
+      return run;
+    }
     const { keys, ends } = writeInlineKeys(sorted, n);
     // 32-bit counts, as a partial carries them, unless one is too large for that.
     const counts =
@@ -206,6 +256,25 @@ export class ByteCounter {
     // The tag alone marks a slot taken (a claim writes every word and the count).
     slots.fill(0);
     return { keys, ends, counts };
+  }
+
+  /** n sorted inline keys and their counts written into the spill arrays, grown to hold them. */
+  private intoSpillArrays(sorted: Int32Array, sortedCounts: Float64Array, n: number): IpCounts {
+    const bytes = inlineKeyBytes(sorted, n);
+    // Each key is written as its slot's 16 bytes (writeKeysPadded): the slack takes the last's.
+    if (this.spillKeys.length < bytes + SLOT_WORDS * 4) {
+      this.spillKeys = new Uint8Array(Math.ceil(bytes * 1.25) + SLOT_WORDS * 4);
+      this.spillKeysView = new DataView(this.spillKeys.buffer);
+    }
+    if (this.spillEnds.length < n) {
+      this.spillEnds = new Uint32Array(Math.ceil(n * 1.25));
+      this.spillCounts = new Uint32Array(this.spillEnds.length);
+    }
+    const ends = this.spillEnds.subarray(0, n);
+    writeKeysPadded(sorted, n, this.spillKeysView, ends);
+    const counts = this.spillCounts.subarray(0, n);
+    counts.set(sortedCounts.subarray(0, n));
+    return { keys: this.spillKeys.subarray(0, bytes), ends, counts };
   }
 
   /**
@@ -342,7 +411,7 @@ export class ByteCounter {
       // A spill mid-flush is safe: flush reads the table afresh for every key, and a take
       // leaves the pending keys alone.
       if (this.mask + 1 < this.maxSlots) this.grow();
-      else this.runs.push(this.takeTable());
+      else this.runs.push(this.takeTable(this.reuseSpillArrays && this.runs.length === 0));
     }
   }
 

@@ -11,13 +11,20 @@
  *
  * Sections: `ipKeys` (u8, the keys' bytes back to back), `ipEnds` (u32, each key's end),
  * `ipCounts` (u32, or f64 when a count exceeds 2^32 - 1), all little-endian.
+ *
+ * An IP run a mapper spilled (SpilledIpRun) has the same layout with magic "EDGARRUN", version
+ * IP_RUN_VERSION, and a header of { format, version, entries, sections }.
  */
+import { createHash } from "node:crypto";
 import type { Aggregate, IpCounts } from "./aggregate";
 import { ContractError, IncompleteReadError } from "./errors";
-import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial } from "./partial";
+import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial, type SpilledIpRun } from "./partial";
 
 const MAGIC = "EDGARPRT";
 const PREFIX_BYTES = 16;
+const IP_RUN_MAGIC = "EDGARRUN";
+const IP_RUN_FORMAT = "edgar-etl/ip-run";
+export const IP_RUN_VERSION = 1;
 
 type SectionType = "u8" | "u32" | "f64";
 interface Section {
@@ -36,37 +43,117 @@ const align8 = (n: number) => (n + 7) & ~7;
 
 export function encodePartial(partial: RangePartial): Uint8Array {
   const { ipCounts, ...aggregate } = partial.aggregate;
+  const arrays = ipArrays(ipCounts);
+  const doc: HeaderDoc = { ...partial, aggregate, sections: sectionsOf(arrays) };
+  return layOut(MAGIC, PARTIAL_VERSION, doc, arrays);
+}
+
+/**
+ * An IP run's object, to be written at `key`, and what its partial is to name it by. Written
+ * into `into` when it is large enough (a mapper reuses one buffer for its runs), else into a
+ * fresh buffer; either way `bytes` views only the object.
+ */
+export function encodeIpRun(
+  ipCounts: IpCounts,
+  key: string,
+  into?: Uint8Array,
+): { bytes: Uint8Array; run: SpilledIpRun } {
+  const arrays = ipArrays(ipCounts);
+  const entries = ipCounts.ends.length;
+  const doc: IpRunDoc = {
+    format: IP_RUN_FORMAT,
+    version: IP_RUN_VERSION,
+    entries,
+    sections: sectionsOf(arrays),
+  };
+  const bytes = layOut(IP_RUN_MAGIC, IP_RUN_VERSION, doc, arrays, into);
+  return { bytes, run: { key, entries, sha256: sha256Of(bytes) } };
+}
+
+/**
+ * The counts of an IP run's object, once checked to be the run `expected` names: bytes cut
+ * short are an IncompleteReadError (read again), other bytes a ContractError.
+ */
+export function decodeIpRun(bytes: Uint8Array, expected: SpilledIpRun, where: string): IpCounts {
+  const b = asBuffer(bytes);
+  const { located, end } = readLayout<IpRunDoc>(b, where, {
+    what: "IP run",
+    magic: IP_RUN_MAGIC,
+    format: IP_RUN_FORMAT,
+    version: IP_RUN_VERSION,
+  });
+  if (b.length < end) {
+    throw new IncompleteReadError(`IP run ${where} is truncated: it ends at byte ${b.length}, not ${end}`);
+  }
+  const digest = sha256Of(b);
+  if (digest !== expected.sha256) {
+    throw new ContractError(
+      `IP run ${where} is not the run its partial names (SHA-256 ${digest}, not ${expected.sha256}): it was rewritten; rerun the execution`,
+    );
+  }
+  const ipCounts = ipCountsAt(b, locateIpSections("IP run", located, where), where);
+  if (ipCounts.ends.length !== expected.entries) {
+    throw new ContractError(
+      `IP run ${where} holds ${ipCounts.ends.length} entries; its partial names ${expected.entries}: rerun the execution`,
+    );
+  }
+  return ipCounts;
+}
+
+const sha256Of = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("base64");
+
+type IpRunDoc = {
+  readonly format: typeof IP_RUN_FORMAT;
+  readonly version: number;
+  readonly entries: number;
+  readonly sections: readonly Section[];
+};
+
+type Arrays = [Section["name"], SectionType, ArrayBufferView][];
+
+/** The IP sections' arrays: 32-bit counts as they are, 64-bit ones narrowed when every one fits. */
+function ipArrays(ipCounts: IpCounts): Arrays {
   const { counts } = ipCounts;
-  // 32-bit counts as they are; 64-bit ones narrowed when every one fits.
   const counts32 =
     counts instanceof Uint32Array
       ? counts
       : counts.every((c) => c <= 0xffff_ffff)
         ? Uint32Array.from(counts)
         : undefined;
-  const arrays: [Section["name"], SectionType, ArrayBufferView][] = [
+  return [
     ["ipKeys", "u8", ipCounts.keys],
     ["ipEnds", "u32", ipCounts.ends],
     ["ipCounts", counts32 ? "u32" : "f64", counts32 ?? Float64Array.from(counts)],
   ];
-  const doc: HeaderDoc = {
-    ...partial,
-    aggregate,
-    sections: arrays.map(([name, type, a]) => ({ name, type, length: a.byteLength / WIDTH[type] })),
-  };
+}
+
+const sectionsOf = (arrays: Arrays): Section[] =>
+  arrays.map(([name, type, a]) => ({ name, type, length: a.byteLength / WIDTH[type] }));
+
+/**
+ * The prefix, the header `doc` as JSON and the arrays, each from a multiple of 8, the padding
+ * zeroed: in `into` if it is large enough (every byte of the object written), else fresh.
+ */
+function layOut(magic: string, version: number, doc: object, arrays: Arrays, into?: Uint8Array): Uint8Array {
   const header = Buffer.from(JSON.stringify(doc), "utf8");
   let size = align8(PREFIX_BYTES + header.length);
   for (const [, , a] of arrays) size += align8(a.byteLength);
-  const out = Buffer.alloc(size);
-  out.write(MAGIC, 0, "latin1");
-  out.writeUInt32LE(PARTIAL_VERSION, 8);
+  const out =
+    into !== undefined && into.length >= size
+      ? Buffer.from(into.buffer, into.byteOffset, size)
+      : Buffer.alloc(size);
+  out.write(magic, 0, "latin1");
+  out.writeUInt32LE(version, 8);
   out.writeUInt32LE(header.length, 12);
   header.copy(out, PREFIX_BYTES);
-  let at = align8(PREFIX_BYTES + header.length);
+  let at = PREFIX_BYTES + header.length;
   for (const [, , a] of arrays) {
+    out.fill(0, at, align8(at));
+    at = align8(at);
     out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-    at += align8(a.byteLength);
+    at += a.byteLength;
   }
+  out.fill(0, at, size);
   return out;
 }
 
@@ -97,56 +184,89 @@ export function decodePartialAndSections(
   bytes: Uint8Array,
   where: string,
 ): { partial: RangePartial; ipSections: IpSections } {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const b = asBuffer(bytes);
+  const { doc, located, headerEnd } = readLayout<HeaderDoc>(b, where, {
+    what: "partial",
+    magic: MAGIC,
+    format: PARTIAL_FORMAT,
+    version: PARTIAL_VERSION,
+  });
+  const at = locateIpSections("partial", located, where);
+  const ipSections: IpSections = { ...at, partialBytes: b.length, headerBytes: headerEnd - PREFIX_BYTES };
+  const ipCounts = ipCountsAt(b, ipSections, where);
+  const { sections: _, aggregate, ...rest } = doc;
+  return { partial: { ...rest, aggregate: { ...aggregate, ipCounts } }, ipSections };
+}
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+type Located = Map<Section["name"], { section: Section; at: number }>;
+
+/** A sectioned object's header, and where its sections lie, once its prefix and header check out. */
+function readLayout<Doc extends { format: unknown; version: unknown; sections: readonly Section[] }>(
+  b: Buffer,
+  where: string,
+  expected: { what: string; magic: string; format: string; version: number },
+): { doc: Doc; located: Located; headerEnd: number; end: number } {
+  const { what, magic, format, version: wanted } = expected;
   // A partial cut short in transit is an IncompleteReadError, which the state machine retries;
   // one from another program or version is a ContractError, which no retry mends.
   if (b.length < PREFIX_BYTES) {
     throw new IncompleteReadError(
-      `partial ${where} has ${b.length} bytes, less than its prefix: the read was cut short`,
+      `${what} ${where} has ${b.length} bytes, less than its prefix: the read was cut short`,
     );
   }
-  if (b.toString("latin1", 0, 8) !== MAGIC) {
+  if (b.toString("latin1", 0, 8) !== magic) {
     throw new ContractError(
-      `partial ${where} is not an edgar-etl partial (no ${MAGIC} magic); it was written by another program: rerun the execution`,
+      `${what} ${where} is not an edgar-etl ${what} (no ${magic} magic); it was written by another program: rerun the execution`,
     );
   }
   const version = b.readUInt32LE(8);
-  if (version !== PARTIAL_VERSION) {
+  if (version !== wanted) {
     throw new ContractError(
-      `partial ${where} has version ${version}; this reducer reads ${PARTIAL_FORMAT} version ${PARTIAL_VERSION}: rerun the whole execution with one deployed version`,
+      `${what} ${where} has version ${version}; this reducer reads ${format} version ${wanted}: rerun the whole execution with one deployed version`,
     );
   }
   const headerEnd = PREFIX_BYTES + b.readUInt32LE(12);
   if (headerEnd > b.length) {
     throw new IncompleteReadError(
-      `partial ${where} is truncated: its header needs bytes up to ${headerEnd}, the read returned ${b.length}`,
+      `${what} ${where} is truncated: its header needs bytes up to ${headerEnd}, the read returned ${b.length}`,
     );
   }
-  let doc: HeaderDoc;
+  let doc: Doc;
   try {
-    doc = JSON.parse(b.toString("utf8", PREFIX_BYTES, headerEnd)) as HeaderDoc;
+    doc = JSON.parse(b.toString("utf8", PREFIX_BYTES, headerEnd)) as Doc;
   } catch (e) {
     throw new ContractError(
-      `partial ${where} has a damaged header (${(e as Error).message}): rerun the execution`,
+      `${what} ${where} has a damaged header (${(e as Error).message}): rerun the execution`,
     );
   }
-  if (doc.format !== PARTIAL_FORMAT || doc.version !== PARTIAL_VERSION) {
+  if (doc.format !== format || doc.version !== wanted) {
     throw new ContractError(
-      `partial ${where} has format ${JSON.stringify(doc.format)} version ${JSON.stringify(doc.version)}; this reducer reads ${PARTIAL_FORMAT} version ${PARTIAL_VERSION}`,
+      `${what} ${where} has format ${JSON.stringify(doc.format)} version ${JSON.stringify(doc.version)}; this reducer reads ${format} version ${wanted}`,
     );
   }
-  const located = new Map<Section["name"], { section: Section; at: number }>();
+  const located: Located = new Map();
   let at = align8(headerEnd);
   for (const s of doc.sections) {
     const byteLength = s.length * WIDTH[s.type];
     if (at + byteLength > b.length) {
       throw new IncompleteReadError(
-        `partial ${where} is truncated: section ${s.name} needs bytes up to ${at + byteLength}, the object has ${b.length}: rerun the execution`,
+        `${what} ${where} is truncated: section ${s.name} needs bytes up to ${at + byteLength}, the object has ${b.length}: rerun the execution`,
       );
     }
     located.set(s.name, { section: s, at });
     at += align8(byteLength);
   }
+  return { doc, located, headerEnd, end: at };
+}
+
+/** Where the three IP sections lie, of the right types. */
+function locateIpSections(
+  what: string,
+  located: Located,
+  where: string,
+): Omit<IpSections, "partialBytes" | "headerBytes"> {
   const keys = located.get("ipKeys");
   const ends = located.get("ipEnds");
   const counts = located.get("ipCounts");
@@ -157,11 +277,9 @@ export function decodePartialAndSections(
     counts === undefined ||
     (countsType !== "u32" && countsType !== "f64")
   ) {
-    throw new ContractError(`partial ${where} lacks its ip sections: rerun the execution`);
+    throw new ContractError(`${what} ${where} lacks its ip sections: rerun the execution`);
   }
-  const ipSections: IpSections = {
-    partialBytes: b.length,
-    headerBytes: headerEnd - PREFIX_BYTES,
+  return {
     keysAt: keys.at,
     keys: keys.section.length,
     endsAt: ends.at,
@@ -170,9 +288,6 @@ export function decodePartialAndSections(
     counts: counts.section.length,
     countsType,
   };
-  const ipCounts = ipCountsAt(b, ipSections, where);
-  const { sections: _, aggregate, ...rest } = doc;
-  return { partial: { ...rest, aggregate: { ...aggregate, ipCounts } }, ipSections };
 }
 
 /**
@@ -186,7 +301,7 @@ export function ipCountsReadAgain(
   sections: IpSections,
   where: string,
 ): IpCounts | undefined {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const b = asBuffer(bytes);
   if (
     b.length !== sections.partialBytes ||
     b.toString("latin1", 0, 8) !== MAGIC ||
@@ -199,7 +314,11 @@ export function ipCountsReadAgain(
 }
 
 /** The IP counts where `sections` says they lie in b, as views, once checked to agree. */
-function ipCountsAt(b: Buffer, sections: IpSections, where: string): IpCounts {
+function ipCountsAt(
+  b: Buffer,
+  sections: Omit<IpSections, "partialBytes" | "headerBytes">,
+  where: string,
+): IpCounts {
   const keys = view(b, sections.keysAt, "u8", sections.keys) as Uint8Array;
   const ends = view(b, sections.endsAt, "u32", sections.ends) as Uint32Array;
   const counts = view(b, sections.countsAt, sections.countsType, sections.counts) as

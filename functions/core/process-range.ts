@@ -3,10 +3,11 @@
  * and counts each (record-aggregator.ts).
  */
 import type { Plan } from "../contracts";
-import { ByteCounter } from "./byte-counter";
+import type { IpCounts } from "./aggregate";
+import { ByteCounter, MAX_TABLE_SLOTS } from "./byte-counter";
 import type { ByteSource } from "./byte-source";
 import { CorruptRecordError } from "./errors";
-import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial } from "./partial";
+import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial, type SpilledIpRun } from "./partial";
 import { scanRange } from "./range-scanner";
 import { RecordAggregator } from "./record-aggregator";
 
@@ -18,16 +19,46 @@ import { RecordAggregator } from "./record-aggregator";
  */
 let spareIpCounter: ByteCounter | undefined;
 
+/** How a mapper holds a range's IP counts. */
+export interface IpCountOptions {
+  /** The most slots the range's IP table grows to (ByteCounter): MAX_TABLE_SLOTS by default. */
+  readonly ipTableSlots?: number;
+  /**
+   * Writes away an IP run the table spilled (`ordinal` counts the range's runs from 0), and
+   * says what the partial is to name it by: the mapper then holds one run at a time. The run's
+   * arrays are the counter's, written into again at its next spill, which comes only after the
+   * promise settles. Without it the runs stay in memory and are merged into the partial's IP
+   * counts.
+   */
+  readonly spillIpRun?: (run: IpCounts, ordinal: number) => Promise<SpilledIpRun>;
+}
+
 /** Parses every record of range `index` of the plan into its partial. */
-export async function processRange(source: ByteSource, plan: Plan, index: number): Promise<RangePartial> {
+export async function processRange(
+  source: ByteSource,
+  plan: Plan,
+  index: number,
+  { ipTableSlots = MAX_TABLE_SLOTS, spillIpRun }: IpCountOptions = {},
+): Promise<RangePartial> {
   const range = plan.ranges[index];
   if (range === undefined) {
     throw new RangeError(`range ${index} is not in plan ${plan.runId} (it has ${plan.ranges.length} ranges)`);
   }
   // EDGAR days hold about one distinct IP per 500 bytes in a 64 MiB range (the counter's table
-  // is bounded, MAX_TABLE_SLOTS, whatever it is asked for).
-  const ipCounter = spareIpCounter ?? new ByteCounter((range.end - range.start) / 500);
+  // is bounded, ipTableSlots, whatever it is asked for).
+  // A counter whose runs are written away reuses their arrays; one whose runs stay may not.
+  const reuseSpillArrays = spillIpRun !== undefined;
+  const ipCounter =
+    spareIpCounter?.tableBound === ipTableSlots && spareIpCounter.reusesSpillArrays === reuseSpillArrays
+      ? spareIpCounter
+      : new ByteCounter((range.end - range.start) / 500, ipTableSlots, { reuseSpillArrays });
   spareIpCounter = undefined;
+  const ipRuns: SpilledIpRun[] = [];
+  const writeRuns =
+    spillIpRun &&
+    (async () => {
+      for (const run of ipCounter.takeSpilledRuns()) ipRuns.push(await spillIpRun(run, ipRuns.length));
+    });
   const aggregator = new RecordAggregator({
     header: plan.header,
     mode: plan.options.mode,
@@ -38,7 +69,14 @@ export async function processRange(source: ByteSource, plan: Plan, index: number
   });
   let bounds: { firstRecordAt: number; endedAt: number };
   try {
-    bounds = await scanRange(source, range, plan.header.dataStart, plan.options.maxRecordBytes, aggregator);
+    bounds = await scanRange(
+      source,
+      range,
+      plan.header.dataStart,
+      plan.options.maxRecordBytes,
+      aggregator,
+      writeRuns && (() => (ipCounter.spilledRuns > 0 ? writeRuns() : undefined)),
+    );
   } catch (e) {
     if (e instanceof CorruptRecordError) {
       const line = await lineNumberAt(source, e.offset);
@@ -50,6 +88,8 @@ export async function processRange(source: ByteSource, plan: Plan, index: number
     }
     throw e;
   }
+  // What the last chunks spilled, and the last pending keys' spill, go out before the take.
+  if (writeRuns) await writeRuns();
   const aggregate = aggregator.result();
   spareIpCounter = ipCounter;
   return {
@@ -62,6 +102,7 @@ export async function processRange(source: ByteSource, plan: Plan, index: number
     firstRecordAt: bounds.firstRecordAt,
     endedAt: bounds.endedAt,
     lines: aggregator.lineCount,
+    ...(ipRuns.length > 0 ? { ipRuns } : {}),
     aggregate,
   };
 }

@@ -35,6 +35,11 @@ export async function scanRange(
   dataStart: number,
   maxRecordBytes: number,
   sink: LineSink,
+  /**
+   * Called after each chunk; the scan awaits a promise it returns before reading on: for work
+   * the lines leave to be done away from them (an IP run to write out).
+   */
+  betweenChunks?: () => Promise<void> | undefined,
 ): Promise<RangeBounds> {
   const framer = new LineFramer(sink, range.end, maxRecordBytes);
   const ownsFirstByte = range.start === dataStart;
@@ -61,6 +66,8 @@ export async function scanRange(
     }
     if (framer.frame(chunk, from, chunkAt)) return { firstRecordAt, endedAt: framer.lineStart };
     chunkAt += chunk.length;
+    const pending = betweenChunks?.();
+    if (pending !== undefined) await pending;
   }
   if (skipping) return { firstRecordAt: source.size, endedAt: source.size };
   framer.finish();

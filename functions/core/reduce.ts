@@ -5,7 +5,8 @@
 import type { Plan } from "../contracts";
 import { type Aggregate, AggregateMerger, emptyIpCounts, type IpCounts } from "./aggregate";
 import { type CoverageProof, numberedQuarantine, proveCoverage } from "./coverage";
-import type { RangePartial } from "./partial";
+import { ContractError } from "./errors";
+import type { RangePartial, SpilledIpRun } from "./partial";
 import { buildTables, type Table, type TableName, tableRows } from "./tables";
 import { buildValidation, type ValidationReport } from "./validation";
 
@@ -30,6 +31,9 @@ export class PartialReducer {
   private readonly merger: AggregateMerger;
   /** The partials as added, without their IP counts: what the coverage proof reads. */
   private readonly headers: RangePartial[] = [];
+  /** The IP runs the partials name, by key, with whether each has been added (addIpRun). */
+  private readonly ipRuns = new Map<string, { index: number; added: boolean }>();
+  private provenIpCounts: IpCounts | undefined;
 
   constructor(private readonly plan: Plan) {
     this.merger = new AggregateMerger();
@@ -51,6 +55,23 @@ export class PartialReducer {
       labelOf(partial.index, partial.runId),
     );
     this.headers.push({ ...partial, aggregate: { ...partial.aggregate, ipCounts: emptyIpCounts() } });
+    for (const run of partial.ipRuns ?? []) this.ipRuns.set(run.key, { index: partial.index, added: false });
+  }
+
+  /**
+   * The counts of an IP run partial `index` names (its `ipRuns`), read from its object (and
+   * checked against `run` by decodeIpRun). Every run a partial names must be added before the
+   * merge.
+   */
+  addIpRun(index: number, run: SpilledIpRun, ipCounts: IpCounts): void {
+    const named = this.ipRuns.get(run.key);
+    if (named === undefined || named.index !== index || named.added) {
+      throw new ContractError(
+        `IP run ${run.key} is not named by partial ${index} of run ${this.plan.runId}, or was added twice`,
+      );
+    }
+    named.added = true;
+    this.merger.addIpCounts(ipCounts, `IP run ${run.key} of ${labelOf(index, this.plan.runId)}`);
   }
 
   /** The IP counts of partial `index`, added with `ipCounts: "later"`. */
@@ -63,13 +84,41 @@ export class PartialReducer {
    * partials' bytes) are read no more. Call once, after the last add.
    */
   mergeIpCounts(): void {
-    this.merger.mergeIpCounts();
+    this.mergedIpCounts();
+  }
+
+  /**
+   * The merged IP counts, once proven whole: every IP run named was added, and the counts add
+   * up to the ok rows (each ok row counts its IP once), so no partial's or run's counts are
+   * missing or counted twice.
+   */
+  private mergedIpCounts(): IpCounts {
+    if (this.provenIpCounts !== undefined) return this.provenIpCounts;
+    for (const [key, { index, added }] of this.ipRuns) {
+      if (!added) {
+        throw new ContractError(
+          `IP run ${key}, named by ${labelOf(index, this.plan.runId)}, was not read: the reduce would lose its counts`,
+        );
+      }
+    }
+    const merged = this.merger.mergeIpCounts();
+    let total = 0;
+    for (const c of merged.counts) total += c;
+    const ok = this.merger.okRows;
+    if (total !== ok) {
+      throw new ContractError(
+        `the partials of run ${this.plan.runId} count ${total} requests by IP but ${ok} ok rows: a partial's IP counts are missing or doubled; rerun the execution`,
+      );
+    }
+    this.provenIpCounts = merged;
+    return merged;
   }
 
   /** Proves coverage and builds the outputs; call once, after the last add. */
   result(): ReducedRun {
     const { plan, headers } = this;
     const coverage = proveCoverage(plan, headers);
+    this.mergedIpCounts();
     const merged = { ...this.merger.result(), quarantine: numberedQuarantine(headers) };
     const tables = buildTables(merged, plan.options.topN);
     const topIps = tableRows(tables.top_ips).map((r) => ({ ip: String(r.ip), count: Number(r.count) }));

@@ -24,6 +24,7 @@ export async function handler(input: unknown): Promise<MapResult> {
     mapRange({
       task: event,
       work,
+      ipTableSlots: config.ipTableSlots,
       openSource: async (source) => {
         if (source.bucket === undefined) throw new ConfigError(`plan ${event.planKey} has no source bucket`);
         const object = await openS3ByteSource(s3, {

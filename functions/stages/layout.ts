@@ -12,6 +12,13 @@ export const workKeys = {
   staged: (runId: string) => `runs/${runId}/staged.csv`,
   partial: (runId: string, index: number) =>
     `runs/${runId}/partials/range-${String(index).padStart(5, "0")}.partial`,
+  /**
+   * An IP run a mapper's table spilled (SpilledIpRun): keyed by the mapper's attempt too, so
+   * that two attempts at one range never overwrite each other's runs; its partial names those
+   * of the attempt that wrote it.
+   */
+  ipRun: (runId: string, index: number, attempt: string, ordinal: number) =>
+    `runs/${runId}/ip-runs/range-${String(index).padStart(5, "0")}/${attempt}-${String(ordinal).padStart(4, "0")}.ipcounts`,
 };
 
 /**

@@ -1,33 +1,56 @@
+import { randomUUID } from "node:crypto";
 import type { MapResult, RangeTask, SourceRef } from "../contracts";
 import type { ByteSource } from "../core/byte-source";
 import type { ObjectStore } from "../core/object-store";
-import { encodePartial } from "../core/partial-codec";
+import { encodeIpRun, encodePartial } from "../core/partial-codec";
 import { processRange } from "../core/process-range";
 import { workKeys } from "./layout";
 import { readPlan } from "./read-plan";
-import { releaseBuffers } from "./release-buffers";
 
 export interface MapStageInput {
   readonly task: RangeTask;
   readonly work: ObjectStore;
   /** Opens the planned source; an S3 source pins the plan's ETag (If-Match). */
   readonly openSource: (source: SourceRef) => Promise<ByteSource>;
+  /**
+   * The most slots the range's IP table grows to before it spills a run (MAX_TABLE_SLOTS by
+   * default; the local engine, with few large ranges, asks for more).
+   */
+  readonly ipTableSlots?: number;
 }
 
+/**
+ * Buffers IP runs were encoded into, for the next range on this thread: a warm mapper makes no
+ * garbage of its runs. One a range mapped at once; a range that fails does not give its back.
+ */
+const spareRunBuffers: Uint8Array[] = [];
+const MAX_SPARE_RUN_BUFFERS = 2;
+
 /** Parses one range of the plan and writes its partial; idempotent (same key every retry). */
-export async function mapRange({ task, work, openSource }: MapStageInput): Promise<MapResult> {
+export async function mapRange({ task, work, openSource, ipTableSlots }: MapStageInput): Promise<MapResult> {
   const plan = await readPlan(work, task.planKey);
   const source = await openSource(plan.source);
   const started = performance.now();
-  const parsed = await processRange(source, plan, task.index);
+  const attempt = randomUUID().slice(0, 8);
+  // The range's runs are encoded into one buffer, each written away before the next spills,
+  // and the buffer kept for the next range.
+  let runBuffer = spareRunBuffers.pop();
+  const parsed = await processRange(source, plan, task.index, {
+    ...(ipTableSlots === undefined ? {} : { ipTableSlots }),
+    // A run goes out as it spills: the mapper holds one at a time, in memory it reuses.
+    spillIpRun: async (run, ordinal) => {
+      const key = workKeys.ipRun(plan.runId, task.index, attempt, ordinal);
+      const { bytes, run: named } = encodeIpRun(run, key, runBuffer);
+      if (bytes.buffer !== runBuffer?.buffer) runBuffer = new Uint8Array(bytes.buffer);
+      await work.put(key, bytes, "application/octet-stream");
+      return named;
+    },
+  });
+  if (runBuffer !== undefined && spareRunBuffers.length < MAX_SPARE_RUN_BUFFERS)
+    spareRunBuffers.push(runBuffer);
   const partial = { ...parsed, seconds: (performance.now() - started) / 1000 };
   const partialKey = workKeys.partial(plan.runId, task.index);
   const encoded = encodePartial(partial);
   await work.put(partialKey, encoded, "application/octet-stream");
-  // The partial's IP arrays were made for it alone (takeSortedEntries), and the encoded bytes
-  // copy them: both go now, not when a collection finds them, so that a mapper holds one
-  // range's worth of them at a time.
-  const { ipCounts } = partial.aggregate;
-  await releaseBuffers([encoded, ipCounts.keys, ipCounts.ends, ipCounts.counts].map((a) => a.buffer));
   return { index: task.index, partialKey, rowsRead: partial.aggregate.rows.read };
 }

@@ -3,7 +3,9 @@ import { forEachConcurrently } from "../core/concurrency";
 import { ContractError } from "../core/errors";
 import { type ObjectStore, readDecoded } from "../core/object-store";
 import { encodeParquet } from "../core/parquet";
+import type { SpilledIpRun } from "../core/partial";
 import {
+  decodeIpRun,
   decodePartial,
   decodePartialAndSections,
   type IpSections,
@@ -71,6 +73,8 @@ export async function startReduce({
   const taken = new Map<number, Promise<void>>();
   /** Ranges folded in early, with where their IP counts lie: the second read takes them there. */
   const foldedEarly = new Map<number, IpSections>();
+  /** The IP runs each partial names, read at the merge. */
+  const ipRunsOf = new Map<number, readonly SpilledIpRun[]>();
   /** The buffers the partials were read into: let go once the IP merge has read them. */
   const partialBuffers: ArrayBufferLike[] = [];
   let failure: { error: unknown } | undefined;
@@ -89,6 +93,7 @@ export async function startReduce({
       reading = readPartial(i)
         .then(async ({ partial, ipSections, bytes }) => {
           rangeSeconds[i] = partial.seconds;
+          if (partial.ipRuns !== undefined) ipRunsOf.set(i, partial.ipRuns);
           if (early) {
             reducer.add(partial, { ipCounts: "later" });
             foldedEarly.set(i, ipSections);
@@ -129,6 +134,16 @@ export async function startReduce({
     reducer.addIpCounts(i, ipCounts);
     if (ownsItsBuffer(bytes)) partialBuffers.push(bytes.buffer);
   };
+  /** Reads an IP run partial `i` names, for the merge; decodeIpRun checks it is that run. */
+  const readIpRun = async (i: number, run: SpilledIpRun): Promise<void> => {
+    const where = `${work.name}/${run.key}`;
+    const { ipCounts, bytes } = await readDecoded(work, run.key, (bytes) => ({
+      ipCounts: decodeIpRun(bytes, run, where),
+      bytes,
+    }));
+    reducer.addIpRun(i, run, ipCounts);
+    if (ownsItsBuffer(bytes)) partialBuffers.push(bytes.buffer);
+  };
   return {
     take(index) {
       void take(index, true);
@@ -140,6 +155,8 @@ export async function startReduce({
       if (failure !== undefined) throw failure.error;
       const early = [...foldedEarly];
       await forEachConcurrently(early.length, FETCH_CONCURRENCY, (k) => readIpCounts(...early[k]!));
+      const runs = [...ipRunsOf].flatMap(([i, named]) => named.map((run) => [i, run] as const));
+      await forEachConcurrently(runs.length, FETCH_CONCURRENCY, (k) => readIpRun(...runs[k]!));
       // The partials go the moment their IP counts are merged, so that the tables and their
       // Parquet are built in the memory they leave, not beside them (a 2.7 GB day: 172 MB).
       reducer.mergeIpCounts();

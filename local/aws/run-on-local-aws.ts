@@ -10,8 +10,10 @@ import { basename, dirname, join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { s3ObjectStore } from "../../functions/adapters/s3-object-store";
 import type { RunOverrides } from "../../functions/core/run-options";
+import { PIPELINE_ENV } from "../../functions/environment";
 import { executionName } from "../../functions/stages/execution-name";
 import { readPlan } from "../../functions/stages/read-plan";
+import { LOCAL_IP_TABLE_SLOTS } from "../map-on-files";
 import type { RunProgress } from "../progress";
 import { startLambdaWorkerPool } from "./lambda-worker-pool";
 import { startLocalS3 } from "./local-s3";
@@ -59,7 +61,9 @@ export async function runOnLocalAws(input: LocalAwsRunInput): Promise<LocalAwsRu
   const synth = lap();
   const s3 = await startLocalS3([pipeline.buckets.input, pipeline.buckets.work, pipeline.buckets.output]);
   const logLevel = { POWERTOOLS_LOG_LEVEL: input.verbose === true ? "INFO" : "SILENT" };
-  const pool = startLambdaWorkerPool(pipeline, { ...s3.env, ...logLevel }, input.workers);
+  // The deployed map function's table suits its 64 MiB ranges; these workers map few large ones.
+  const ipTable = { [PIPELINE_ENV.ipTableSlots]: String(LOCAL_IP_TABLE_SLOTS) };
+  const pool = startLambdaWorkerPool(pipeline, { ...s3.env, ...logLevel, ...ipTable }, input.workers);
   try {
     const key = `${input.inputPrefix ?? "incoming/"}${basename(input.file)}`;
     const { size } = await stat(input.file);

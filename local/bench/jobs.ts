@@ -2,16 +2,18 @@
  * The bench's jobs, each run in a process of its own by measured.mjs: our CLI, DuckDB and Polars
  * computing the same four tables into Parquet, and the mapper and reducer alone.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openFileByteSource } from "../../functions/adapters/file-byte-source";
 import { fileObjectStore } from "../../functions/adapters/file-object-store";
-import { encodePartial } from "../../functions/core/partial-codec";
-import { processRange } from "../../functions/core/process-range";
+import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { decodePartial } from "../../functions/core/partial-codec";
 import { loadRenderer } from "../../functions/core/report";
+import { workKeys } from "../../functions/stages/layout";
+import { mapRange } from "../../functions/stages/map-stage";
+import { planRun } from "../../functions/stages/plan-stage";
 import { reduceRun } from "../../functions/stages/reduce-stage";
-import { benchPlan } from "./plan";
 
 export interface JobResult {
   /** Seconds of the part the job times itself, when it is not the whole process. */
@@ -86,27 +88,52 @@ async function polarsJob(file: string, outDir: string): Promise<JobResult> {
 }
 
 /**
- * The mapper core alone on this thread: range 1 of a plan with ranges of `rangeBytes`, after
- * range 0 warmed the JIT up, as in a Lambda container that has mapped a range before.
+ * The map stage alone on this thread, as the map Lambda runs it (its IP table bound, its partial
+ * and any spilled IP runs written to a work store, their memory let go): range 1 of a plan with
+ * ranges of `rangeBytes`, after range 0 warmed the JIT up, as in a Lambda container that has
+ * mapped a range before.
  */
 async function mapperJob(file: string, rangeBytes: number): Promise<JobResult> {
-  const source = await openFileByteSource(file);
-  const plan = await benchPlan(source, file, rangeBytes);
-  await processRange(source, plan, 0);
-  const t = performance.now();
-  const cpu = process.cpuUsage();
-  const partial = await processRange(source, plan, 1);
-  const seconds = (performance.now() - t) / 1000;
-  const { user, system } = process.cpuUsage(cpu);
-  const range = plan.ranges[1]!;
-  return {
-    seconds,
-    detail: {
-      bytes: range.end - range.start,
-      cpuSeconds: (user + system) / 1e6,
-      partialBytes: encodePartial(partial).length,
-    },
-  };
+  const workDir = await mkdtemp(join(tmpdir(), "edgar-etl-bench-map-"));
+  try {
+    const work = fileObjectStore(workDir);
+    const source = await openFileByteSource(file);
+    const planned = await planRun({
+      runId: "bench",
+      source,
+      location: { key: file },
+      options: { ...DEFAULT_RUN_OPTIONS, rangeBytes },
+      work,
+    });
+    const map = (index: number) =>
+      mapRange({
+        task: { version: 1, runId: "bench", planKey: planned.planKey, index },
+        work,
+        openSource: async () => source,
+      });
+    await map(0);
+    const cpu = process.cpuUsage();
+    await map(1);
+    const { user, system } = process.cpuUsage(cpu);
+    const partialKey = workKeys.partial("bench", 1);
+    const partial = decodePartial(await work.get(partialKey), partialKey);
+    const { start, end, ipRuns = [] } = partial;
+    let runBytes = 0;
+    for (const run of ipRuns) runBytes += (await stat(join(workDir, run.key))).size;
+    return {
+      // The core's time, as the map stage measured it for the partial: the range parsed and
+      // counted, its runs written; not reading the plan or writing the partial.
+      seconds: partial.seconds ?? Number.NaN,
+      detail: {
+        bytes: end - start,
+        cpuSeconds: (user + system) / 1e6,
+        partialBytes: (await stat(join(workDir, partialKey))).size + runBytes,
+        ipRuns: ipRuns.length,
+      },
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
 }
 
 /**

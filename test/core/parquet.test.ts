@@ -108,7 +108,12 @@ describe("encodeParquet, byte for byte", () => {
     await encodeParquet(int32("before", [2, 3, 1, 0, 2, 0, 1, 2, 2, 0]));
     expect(Buffer.from(await encodeParquet(counts)).toString("hex")).toBe(first);
     for (let n = 1; n < 60; n += 7) {
-      await encodeParquet(int32("noise", Array.from({ length: n }, (_, i) => (i * 7) % 4)));
+      await encodeParquet(
+        int32(
+          "noise",
+          Array.from({ length: n }, (_, i) => (i * 7) % 4),
+        ),
+      );
       expect(Buffer.from(await encodeParquet(counts)).toString("hex")).toBe(first);
     }
   });

@@ -1,6 +1,7 @@
 /** Deployment settings from CDK context: defaults, both value forms, and messages for bad values. */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CHECKS } from "../../functions/contracts";
+import { MAX_TABLE_SLOTS } from "../../functions/core/byte-counter";
 import { readPipelineConfig } from "../../functions/environment";
 import { workKeys } from "../../functions/stages/layout";
 import {
@@ -104,6 +105,7 @@ describe("pipelineEnvironment", () => {
       outputPrefix: "edgar/",
       runDefaults,
       maxInflatedBytes: 123_456_789,
+      ipTableSlots: 1 << 21,
     });
 
     expect(readPipelineConfig(env)).toEqual({
@@ -112,7 +114,27 @@ describe("pipelineEnvironment", () => {
       outputPrefix: "edgar/",
       runDefaults,
       maxInflatedBytes: 123_456_789,
+      ipTableSlots: 1 << 21,
     });
+  });
+
+  it("gives the map function the IP table bound it names, the default without one, and refuses one that is no power of two in range", () => {
+    const env = pipelineEnvironment({
+      workBucketName: "work",
+      outputBucketName: "out",
+      outputPrefix: "",
+      runDefaults: fromContext({}).runDefaults,
+      maxInflatedBytes: 1,
+    });
+    expect(readPipelineConfig(env).ipTableSlots).toBe(MAX_TABLE_SLOTS);
+    const { IP_TABLE_SLOTS: _, ...unset } = env;
+    expect(readPipelineConfig(unset).ipTableSlots).toBe(MAX_TABLE_SLOTS);
+    expect(readPipelineConfig({ ...env, IP_TABLE_SLOTS: "2048" }).ipTableSlots).toBe(2048);
+    for (const bad of ["1000", "1024", String(2 ** 25), "lots", "-2048"]) {
+      expect(() => readPipelineConfig({ ...env, IP_TABLE_SLOTS: bad })).toThrow(
+        `environment variable IP_TABLE_SLOTS must be a power of two from 2048 to 16777216, e.g. 524288; got ${JSON.stringify(bad)}`,
+      );
+    }
   });
 
   it("carries a deployment's checks to the Lambdas as they were resolved, a default switched off included", () => {
