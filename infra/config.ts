@@ -5,9 +5,16 @@
  */
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from "../functions/contracts";
 import { DEFAULT_MAX_INFLATED_BYTES } from "../functions/core/archive";
+import { MAX_TABLE_SLOTS } from "../functions/core/byte-counter";
 import { EtlError } from "../functions/core/errors";
 import { resolveRunOptions } from "../functions/core/run-options";
-import { MAX_STAGED_BYTES } from "../functions/environment";
+import { IP_TABLE_SLOTS_RANGE, MAX_STAGED_BYTES } from "../functions/environment";
+
+/** The map Lambda's IP table bounds: the powers of two IP_TABLE_SLOTS_RANGE allows. */
+const IP_TABLE_SLOTS_ALLOWED = Array.from(
+  { length: Math.log2(IP_TABLE_SLOTS_RANGE.max / IP_TABLE_SLOTS_RANGE.min) + 1 },
+  (_, i) => IP_TABLE_SLOTS_RANGE.min * 2 ** i,
+);
 
 /** A context value is missing its expected shape. */
 export class DeployConfigError extends EtlError {
@@ -54,6 +61,11 @@ export interface DeployConfig {
   readonly runDefaults: RunOptions;
   /** Inflating more than this from one .zip or .gz upload fails its run (zip bombs). */
   readonly maxInflatedBytes: number;
+  /**
+   * The most slots a map Lambda's IP table grows to before it writes a run away (a power of two;
+   * its memory is set by it, whatever the range): IP_TABLE_SLOTS.
+   */
+  readonly mapIpTableSlots: number;
   /** Ranges of one object mapped at once. */
   readonly maxConcurrency: number;
   /** Objects of a `{bucket, prefix}` execution run at once. */
@@ -90,6 +102,7 @@ export const DEFAULT_DEPLOY_CONFIG: DeployConfig = {
   accessLogRetentionDays: 90,
   runDefaults: DEFAULT_RUN_OPTIONS,
   maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+  mapIpTableSlots: MAX_TABLE_SLOTS,
   maxConcurrency: 100,
   backfillMaxConcurrency: 4,
   architecture: "arm64",
@@ -124,6 +137,7 @@ export const CONTEXT_KEYS = [
   "mode",
   "checks",
   "maxInflatedBytes",
+  "mapIpTableSlots",
   "maxConcurrency",
   "backfillMaxConcurrency",
   "architecture",
@@ -186,6 +200,7 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     ),
     runDefaults: read.runDefaults(),
     maxInflatedBytes: read.wholeNumber("maxInflatedBytes", defaults.maxInflatedBytes, 1, MAX_STAGED_BYTES),
+    mapIpTableSlots: read.oneOf("mapIpTableSlots", IP_TABLE_SLOTS_ALLOWED, defaults.mapIpTableSlots),
     maxConcurrency: read.wholeNumber("maxConcurrency", defaults.maxConcurrency, 1, 10_000),
     backfillMaxConcurrency: read.wholeNumber(
       "backfillMaxConcurrency",

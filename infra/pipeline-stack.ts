@@ -53,6 +53,7 @@ export class PipelineStack extends Stack {
       outputPrefix: config.outputPrefix,
       runDefaults: config.runDefaults,
       maxInflatedBytes: config.maxInflatedBytes,
+      ipTableSlots: config.mapIpTableSlots,
     });
     const stage = (id: "Inflate" | "Plan" | "Map" | "Reduce", description: string) => {
       const role = id.toLowerCase() as "inflate" | "plan" | "map" | "reduce";

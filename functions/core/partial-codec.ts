@@ -41,11 +41,15 @@ type HeaderDoc = Omit<RangePartial, "aggregate"> & {
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-export function encodePartial(partial: RangePartial): Uint8Array {
+/**
+ * A partial's bytes: written into `into` when it is large enough (a mapper reuses one buffer
+ * from range to range), else into a fresh buffer; either way the result views only the partial.
+ */
+export function encodePartial(partial: RangePartial, into?: Uint8Array): Uint8Array {
   const { ipCounts, ...aggregate } = partial.aggregate;
   const arrays = ipArrays(ipCounts);
   const doc: HeaderDoc = { ...partial, aggregate, sections: sectionsOf(arrays) };
-  return layOut(MAGIC, PARTIAL_VERSION, doc, arrays);
+  return layOut(MAGIC, PARTIAL_VERSION, doc, arrays, into);
 }
 
 /**
@@ -132,16 +136,20 @@ const sectionsOf = (arrays: Arrays): Section[] =>
 
 /**
  * The prefix, the header `doc` as JSON and the arrays, each from a multiple of 8, the padding
- * zeroed: in `into` if it is large enough (every byte of the object written), else fresh.
+ * zeroed: in `into` if it is large enough (every byte of the object written), else fresh (with
+ * room to grow, when `into` was meant to be reused).
  */
 function layOut(magic: string, version: number, doc: object, arrays: Arrays, into?: Uint8Array): Uint8Array {
   const header = Buffer.from(JSON.stringify(doc), "utf8");
   let size = align8(PREFIX_BYTES + header.length);
   for (const [, , a] of arrays) size += align8(a.byteLength);
+  // A buffer to reuse that is too small gives way to one with room for growth.
   const out =
-    into !== undefined && into.length >= size
-      ? Buffer.from(into.buffer, into.byteOffset, size)
-      : Buffer.alloc(size);
+    into === undefined
+      ? Buffer.alloc(size)
+      : into.length >= size
+        ? Buffer.from(into.buffer, into.byteOffset, size)
+        : Buffer.alloc(Math.ceil(size * 1.25)).subarray(0, size);
   out.write(magic, 0, "latin1");
   out.writeUInt32LE(version, 8);
   out.writeUInt32LE(header.length, 12);

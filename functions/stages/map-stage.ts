@@ -20,11 +20,12 @@ export interface MapStageInput {
 }
 
 /**
- * Buffers IP runs were encoded into, for the next range on this thread: a warm mapper makes no
- * garbage of its runs. One a range mapped at once; a range that fails does not give its back.
+ * Buffers a range's IP runs and partial were encoded into, for the next range on this thread: a
+ * warm mapper makes no garbage of what it writes. One a range mapped at once; a range that fails
+ * does not give its back.
  */
-const spareRunBuffers: Uint8Array[] = [];
-const MAX_SPARE_RUN_BUFFERS = 2;
+const spareEncodeBuffers: Uint8Array[] = [];
+const MAX_SPARE_ENCODE_BUFFERS = 2;
 
 /** Parses one range of the plan and writes its partial; idempotent (same key every retry). */
 export async function mapRange({ task, work, openSource, ipTableSlots }: MapStageInput): Promise<MapResult> {
@@ -32,25 +33,28 @@ export async function mapRange({ task, work, openSource, ipTableSlots }: MapStag
   const source = await openSource(plan.source);
   const started = performance.now();
   const attempt = randomUUID().slice(0, 8);
-  // The range's runs are encoded into one buffer, each written away before the next spills,
-  // and the buffer kept for the next range.
-  let runBuffer = spareRunBuffers.pop();
+  // The range's runs, then its partial, are encoded into one buffer, each written away before
+  // the next is encoded (a run before the next spills), and the buffer kept for the next range.
+  let encodeBuffer = spareEncodeBuffers.pop() ?? new Uint8Array(0);
+  const encode = (encoded: Uint8Array) => {
+    if (encoded.buffer !== encodeBuffer.buffer) encodeBuffer = new Uint8Array(encoded.buffer);
+    return encoded;
+  };
   const parsed = await processRange(source, plan, task.index, {
     ...(ipTableSlots === undefined ? {} : { ipTableSlots }),
     // A run goes out as it spills: the mapper holds one at a time, in memory it reuses.
     spillIpRun: async (run, ordinal) => {
       const key = workKeys.ipRun(plan.runId, task.index, attempt, ordinal);
-      const { bytes, run: named } = encodeIpRun(run, key, runBuffer);
-      if (bytes.buffer !== runBuffer?.buffer) runBuffer = new Uint8Array(bytes.buffer);
-      await work.put(key, bytes, "application/octet-stream");
+      const { bytes, run: named } = encodeIpRun(run, key, encodeBuffer);
+      await work.put(key, encode(bytes), "application/octet-stream");
       return named;
     },
   });
-  if (runBuffer !== undefined && spareRunBuffers.length < MAX_SPARE_RUN_BUFFERS)
-    spareRunBuffers.push(runBuffer);
   const partial = { ...parsed, seconds: (performance.now() - started) / 1000 };
   const partialKey = workKeys.partial(plan.runId, task.index);
-  const encoded = encodePartial(partial);
-  await work.put(partialKey, encoded, "application/octet-stream");
+  await work.put(partialKey, encode(encodePartial(partial, encodeBuffer)), "application/octet-stream");
+  if (spareEncodeBuffers.length < MAX_SPARE_ENCODE_BUFFERS) {
+    spareEncodeBuffers.push(encodeBuffer);
+  }
   return { index: task.index, partialKey, rowsRead: partial.aggregate.rows.read };
 }

@@ -263,6 +263,25 @@ describe("ipCountsReadAgain", () => {
   });
 });
 
+describe("encoding into a buffer to reuse", () => {
+  it("writes every byte a fresh encoding has, padding included, into a dirty buffer large enough, and grows past a small one", async () => {
+    const partial = await somePartial();
+    const fresh = Buffer.from(encodePartial(partial));
+    const dirty = new Uint8Array(fresh.length + 100).fill(0xa5);
+    const reused = encodePartial(partial, dirty);
+    expect(reused.buffer).toBe(dirty.buffer);
+    expect(Buffer.from(reused).equals(fresh)).toBe(true);
+    const small = new Uint8Array(10).fill(0xa5);
+    const grown = encodePartial(partial, small);
+    expect(Buffer.from(grown).equals(fresh)).toBe(true);
+    expect(grown.buffer.byteLength).toBeGreaterThan(fresh.length);
+    const keys = utf8("1.2.3.a10.0.0.z");
+    const run = { keys, ends: Uint32Array.of(7, keys.length), counts: Uint32Array.of(3, 1) };
+    const runInto = encodeIpRun(run, "k", new Uint8Array(4096).fill(0xff));
+    expect(runInto.run).toEqual(encodeIpRun(run, "k").run);
+  });
+});
+
 describe("encodeIpRun / decodeIpRun", () => {
   const run = (): IpCounts => {
     const keys = utf8("1.2.3.a10.0.0.za-long-host-name-past-fifteen-bytes");

@@ -69,6 +69,7 @@ describe("readDeployConfig", () => {
     [{ inputBucketName: "My_Bucket" }, 'context "inputBucketName" must be a string matching'],
     [{ mode: "lenient" }, 'context: mode must be one of permissive, dropmalformed, failfast, got "lenient"'],
     [{ rangeBytes: "0" }, 'context: rangeBytes must be a whole number >= 1, got "0"'],
+    [{ mapIpTableSlots: "1000000" }, 'context "mapIpTableSlots" must be one of 2048, 4096,'],
     [{ checks: "{maxCorruptShare:1}" }, 'context "checks" must be a JSON object, got "{maxCorruptShare:1}"'],
     [{ inputBucketKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abc" }, '"inputBucketName" is not set'],
   ])("rejects %j, saying what was given and how to fix it", (context, message) => {

@@ -220,6 +220,7 @@ describe("PipelineStack with cdk.json's context", () => {
               MAX_RECORD_BYTES: String(1024 * 1024),
               DEFAULT_MODE: "permissive",
               MAX_INFLATED_BYTES: String(16 * 1024 ** 3),
+              IP_TABLE_SLOTS: String(2 ** 19),
               DEFAULT_CHECKS: JSON.stringify(DEFAULT_RUN_OPTIONS.checks),
               POWERTOOLS_METRICS_NAMESPACE: "EdgarEtl",
               // Source maps cost every cold start and every error; keepNames is enough.
