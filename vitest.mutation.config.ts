@@ -26,6 +26,7 @@ export default defineConfig({
       "test/core/hash.test.ts",
       "test/core/tables.test.ts",
       "test/core/archive.test.ts",
+      "test/core/partial-codec.test.ts",
       "test/stages/**/*.test.ts",
     ],
     testTimeout: 60_000,

@@ -247,6 +247,23 @@ describe("ByteCounter", () => {
     expect([...large.counts]).toEqual([2 ** 40, 7]);
   });
 
+  it("spills a run whose counts need 64 bits in arrays of its own, exact, though it reuses arrays for its runs", () => {
+    const counter = new ByteCounter(0, 4, { reuseSpillArrays: true });
+    expect([counter.tableBound, counter.reusesSpillArrays]).toEqual([4, true]);
+    expect([new ByteCounter().tableBound, new ByteCounter().reusesSpillArrays]).toEqual([2 ** 19, false]);
+    for (const [i, ip] of ["1.0.0.a", "1.0.0.b", "1.0.0.c", "1.0.0.d"].entries()) {
+      counter.add(utf8(ip), 0, 7, i === 1 ? 2 ** 33 + 1 : 1);
+    }
+    const [wide] = counter.takeSpilledRuns();
+    expect(wide!.counts).toBeInstanceOf(Float64Array);
+    expect([...wide!.counts]).toEqual([1, 2 ** 33 + 1, 1, 1].slice(0, wide!.counts.length));
+    // The next spill, of 32-bit counts, goes to the reused arrays.
+    for (const ip of ["2.0.0.a", "2.0.0.b", "2.0.0.c", "2.0.0.d"]) counter.add(utf8(ip), 0, 7, 3);
+    const [narrow] = counter.takeSpilledRuns();
+    expect(narrow!.counts).toBeInstanceOf(Uint32Array);
+    expect([...narrow!.counts].every((c) => c === 3)).toBe(true);
+  });
+
   it("an empty counter has no entries, and taking the entries empties a counter", () => {
     expect(entriesOf(new ByteCounter())).toEqual([]);
     const counter = count([utf8("1.2.3.4"), utf8("a-key-longer-than-fifteen-bytes")]);

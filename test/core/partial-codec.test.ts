@@ -329,6 +329,18 @@ describe("encodeIpRun / decodeIpRun", () => {
         IncompleteReadError,
       );
     }
+    // Cut in the last section's padding: every section is there, the object is not whole.
+    expect(() => decodeIpRun(bytes.subarray(0, bytes.length - 1), named, "r")).toThrow(
+      `IP run r is truncated: it ends at byte ${bytes.length - 1}, not ${bytes.length}`,
+    );
+    // A run without its IP sections names itself as a run.
+    const noSections = Buffer.from(bytes);
+    const header = noSections.toString("utf8", 16, 16 + noSections.readUInt32LE(12));
+    Buffer.from(header.replace('"ipCounts"', '"ipCountz"'), "utf8").copy(noSections, 16);
+    const digest = createHash("sha256").update(noSections).digest("base64");
+    expect(() => decodeIpRun(noSections, { ...named, sha256: digest }, "r")).toThrow(
+      "IP run r lacks its ip sections: rerun the execution",
+    );
   });
 });
 

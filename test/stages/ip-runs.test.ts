@@ -112,6 +112,8 @@ describe("IP runs a mapper spills", () => {
       if (rangeBytes >= 3000) expect(named.length).toBeGreaterThan(2 * bounded.ranges);
       else expect(named.length).toBeGreaterThan(0);
       expect(named.map((r) => r.key).sort()).toEqual(runKeys(bounded.work).sort());
+      for (const key of runKeys(bounded.work))
+        expect(bounded.work.types.get(key)).toBe("application/octet-stream");
       for (const run of named)
         expect(run.key).toMatch(/^runs\/r1\/ip-runs\/range-\d{5}\/[0-9a-f]{8}-\d{4}\.ipcounts$/);
       const got = await reduce(bounded);
@@ -250,5 +252,22 @@ describe("PartialReducer and the IP runs a partial names", () => {
       "IP run elsewhere is not named by partial 0 of run r1, or was added twice",
     );
     expect(() => reducer.addIpRun(1, runs[0]!.run, runs[0]!.counts)).toThrow(ContractError);
+  });
+
+  it("names a run whose counts are out of order by its key and its partial", async () => {
+    const { plan, partial, runs } = await spilledRange();
+    const reducer = new PartialReducer(plan);
+    reducer.add(partial);
+    const [first, ...rest] = runs;
+    const { keys, ends, counts } = first!.counts;
+    // The ends of the first two keys swapped: the keys' bounds go backwards.
+    const backwards = Uint32Array.from(ends);
+    backwards[0] = ends[1]!;
+    backwards[1] = ends[0]!;
+    reducer.addIpRun(0, first!.run, { keys, ends: backwards, counts });
+    for (const { run, counts } of rest) reducer.addIpRun(0, run, counts);
+    expect(() => reducer.mergeIpCounts()).toThrow(
+      `IP counts of IP run ${first!.run.key} of partial 0 of run r1 have key ends out of order`,
+    );
   });
 });
