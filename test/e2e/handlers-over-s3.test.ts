@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PlanResult, RangeTask, ReduceResult } from "../../functions/contracts";
 import { type LocalS3, startLocalS3 } from "../../local/aws/local-s3";
+import { handlersOver, type PipelineHandlers, runThroughHandlers } from "../helpers/handlers-over-s3";
 
 const header = "ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser";
 function syntheticCsv(rows: number): string {
@@ -28,24 +28,12 @@ function syntheticCsv(rows: number): string {
 
 describe("plan, map and reduce handlers over S3 (s3rver on 127.0.0.1)", () => {
   let s3: LocalS3;
-  // Handlers are called with raw events, as Step Functions would, including malformed ones.
-  let handlers: {
-    plan: (e: object) => Promise<PlanResult>;
-    map: (e: object) => Promise<unknown>;
-    reduce: (e: object) => Promise<ReduceResult>;
-  };
+  let handlers: PipelineHandlers;
   const csv = syntheticCsv(5000);
 
   beforeAll(async () => {
     s3 = await startLocalS3(["input", "work", "output"]);
-    Object.assign(process.env, s3.env, { WORK_BUCKET: "work", OUTPUT_BUCKET: "output", OUTPUT_PREFIX: "" });
-    handlers = {
-      plan: (await import("../../functions/plan/handler")).handler as (e: object) => Promise<PlanResult>,
-      map: (await import("../../functions/map/handler")).handler as (e: object) => Promise<unknown>,
-      reduce: (await import("../../functions/reduce/handler")).handler as (
-        e: object,
-      ) => Promise<ReduceResult>,
-    };
+    handlers = await handlersOver(s3);
     await s3.client.send(
       new PutObjectCommand({ Bucket: "input", Key: "incoming/log20170630.csv", Body: csv }),
     );
@@ -56,19 +44,12 @@ describe("plan, map and reduce handlers over S3 (s3rver on 127.0.0.1)", () => {
 
   it("runs a file split into many ranges and writes Parquet DuckDB reads", async () => {
     // Act
-    const plan = await handlers.plan({
+    const { plan, tasks, result } = await runThroughHandlers(s3, handlers, {
       runId: "run-1",
       bucket: "input",
       key: "incoming/log20170630.csv",
       rangeBytes: 4099,
     });
-    const tasks = JSON.parse(
-      await (
-        await s3.client.send(new GetObjectCommand({ Bucket: "work", Key: plan.tasksKey }))
-      ).Body!.transformToString(),
-    ) as RangeTask[];
-    for (const task of tasks) await handlers.map(task);
-    const result = await handlers.reduce({ planKey: plan.planKey });
 
     // Assess
     expect(plan.rangeCount).toBe(Math.ceil((csv.length - header.length - 2) / 4099));
