@@ -45,6 +45,17 @@ const INITIAL_SLOTS = 1 << 11;
  * the merge of the keys two runs share.
  */
 export const MAX_TABLE_SLOTS = 1 << 19;
+/**
+ * Arrays lent for a spilled run of `entries` keys, `keyBytes` bytes in all: `ends` and `counts`
+ * of `entries` each, and `keys` of keyBytes + SPILL_KEY_SLACK bytes (each key is written as its
+ * slot's 16 bytes, the last one's past the end), none overlapping another.
+ */
+export type SpillArrays = (
+  entries: number,
+  keyBytes: number,
+) => { keys: Uint8Array; ends: Uint32Array; counts: Uint32Array };
+/** What a spilled run's keys are written with past their last byte. */
+export const SPILL_KEY_SLACK = SLOT_WORDS * 4;
 /** Inline keys wait in a batch of this many (hash, then the four words of their slot) to be counted. */
 const PENDING_KEYS = 64;
 const PENDING_INTS = 5;
@@ -87,6 +98,11 @@ export class ByteCounter {
    * range's runs pile up to 40 MB past what it held). Their DataView writes the keys.
    */
   private readonly reuseSpillArrays: boolean;
+  /**
+   * Where the spill arrays are, when not the counter's own: a mapper that encodes its runs lends
+   * the sections of its encode buffer, so that a run is written once, in place (set per range).
+   */
+  spillArrays: SpillArrays | undefined;
   private spillKeys = new Uint8Array(0);
   private spillKeysView = new DataView(this.spillKeys.buffer);
   private spillEnds = new Uint32Array(0);
@@ -261,9 +277,16 @@ export class ByteCounter {
   /** n sorted inline keys and their counts written into the spill arrays, grown to hold them. */
   private intoSpillArrays(sorted: Int32Array, sortedCounts: Float64Array, n: number): IpCounts {
     const bytes = inlineKeyBytes(sorted, n);
+    if (this.spillArrays !== undefined) {
+      const lent = this.spillArrays(n, bytes);
+      const view = new DataView(lent.keys.buffer, lent.keys.byteOffset, lent.keys.byteLength);
+      writeKeysPadded(sorted, n, view, lent.ends);
+      lent.counts.set(sortedCounts.subarray(0, n));
+      return { keys: lent.keys.subarray(0, bytes), ends: lent.ends, counts: lent.counts };
+    }
     // Each key is written as its slot's 16 bytes (writeKeysPadded): the slack takes the last's.
-    if (this.spillKeys.length < bytes + SLOT_WORDS * 4) {
-      this.spillKeys = new Uint8Array(Math.ceil(bytes * 1.25) + SLOT_WORDS * 4);
+    if (this.spillKeys.length < bytes + SPILL_KEY_SLACK) {
+      this.spillKeys = new Uint8Array(Math.ceil(bytes * 1.25) + SPILL_KEY_SLACK);
       this.spillKeysView = new DataView(this.spillKeys.buffer);
     }
     if (this.spillEnds.length < n) {

@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Aggregate, IpCounts } from "./aggregate";
+import { SPILL_KEY_SLACK } from "./byte-counter";
 import { ContractError, IncompleteReadError } from "./errors";
 import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial, type SpilledIpRun } from "./partial";
 
@@ -72,6 +73,57 @@ export function encodeIpRun(
   };
   const bytes = layOut(IP_RUN_MAGIC, IP_RUN_VERSION, doc, arrays, into);
   return { bytes, run: { key, entries, sha256: sha256Of(bytes) } };
+}
+
+/**
+ * An IP run's object laid out ahead of its counts, for a counter to write them in place
+ * (ByteCounter's SpillArrays): the ends, counts and keys sections (in that order: the keys last,
+ * so that the room written past them is past the object), in `into` when it is large enough,
+ * else in a fresh buffer. finish() writes the rest and names the run, to be written at `key`.
+ */
+export function ipRunInPlace(
+  entries: number,
+  keyBytes: number,
+  into: Uint8Array,
+): {
+  readonly ends: Uint32Array;
+  readonly counts: Uint32Array;
+  readonly keys: Uint8Array;
+  finish(key: string): { bytes: Uint8Array; run: SpilledIpRun };
+} {
+  const sections: Section[] = [
+    { name: "ipEnds", type: "u32", length: entries },
+    { name: "ipCounts", type: "u32", length: entries },
+    { name: "ipKeys", type: "u8", length: keyBytes },
+  ];
+  const doc: IpRunDoc = { format: IP_RUN_FORMAT, version: IP_RUN_VERSION, entries, sections };
+  const header = Buffer.from(JSON.stringify(doc), "utf8");
+  const endsAt = align8(PREFIX_BYTES + header.length);
+  const countsAt = align8(endsAt + 4 * entries);
+  const keysAt = align8(countsAt + 4 * entries);
+  const size = align8(keysAt + keyBytes);
+  const room = Math.max(size, keysAt + keyBytes + SPILL_KEY_SLACK);
+  const buffer =
+    into.length >= room ? into.subarray(0, room) : new Uint8Array(Math.ceil(room * 1.25)).subarray(0, room);
+  const base = buffer.byteOffset;
+  return {
+    ends: new Uint32Array(buffer.buffer, base + endsAt, entries),
+    counts: new Uint32Array(buffer.buffer, base + countsAt, entries),
+    keys: buffer.subarray(keysAt, keysAt + keyBytes + SPILL_KEY_SLACK),
+    finish(key) {
+      const out = Buffer.from(buffer.buffer, base, size);
+      out.write(IP_RUN_MAGIC, 0, "latin1");
+      out.writeUInt32LE(IP_RUN_VERSION, 8);
+      out.writeUInt32LE(header.length, 12);
+      header.copy(out, PREFIX_BYTES);
+      out.fill(0, PREFIX_BYTES + header.length, endsAt);
+      out.fill(0, endsAt + 4 * entries, countsAt);
+      out.fill(0, countsAt + 4 * entries, keysAt);
+      // What the last key was written with past the keys' end, within the object.
+      out.fill(0, keysAt + keyBytes, size);
+      return { bytes: out, run: { key, entries, sha256: sha256Of(out) } };
+    },
+  };
 }
 
 /**

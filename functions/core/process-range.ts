@@ -4,7 +4,7 @@
  */
 import type { Plan } from "../contracts";
 import type { IpCounts } from "./aggregate";
-import { ByteCounter, MAX_TABLE_SLOTS } from "./byte-counter";
+import { ByteCounter, MAX_TABLE_SLOTS, type SpillArrays } from "./byte-counter";
 import type { ByteSource } from "./byte-source";
 import { CorruptRecordError } from "./errors";
 import { PARTIAL_FORMAT, PARTIAL_VERSION, type RangePartial, type SpilledIpRun } from "./partial";
@@ -31,6 +31,11 @@ export interface IpCountOptions {
    * counts.
    */
   readonly spillIpRun?: (run: IpCounts, ordinal: number) => Promise<SpilledIpRun>;
+  /**
+   * With spillIpRun: where a spilled run is written, when not in the counter's own arrays (a
+   * mapper lends its encode buffer's sections, and the run is written once, in place).
+   */
+  readonly spillArrays?: SpillArrays;
 }
 
 /** Parses every record of range `index` of the plan into its partial. */
@@ -38,7 +43,7 @@ export async function processRange(
   source: ByteSource,
   plan: Plan,
   index: number,
-  { ipTableSlots = MAX_TABLE_SLOTS, spillIpRun }: IpCountOptions = {},
+  { ipTableSlots = MAX_TABLE_SLOTS, spillIpRun, spillArrays }: IpCountOptions = {},
 ): Promise<RangePartial> {
   const range = plan.ranges[index];
   if (range === undefined) {
@@ -53,6 +58,7 @@ export async function processRange(
       ? spareIpCounter
       : new ByteCounter((range.end - range.start) / 500, ipTableSlots, { reuseSpillArrays });
   spareIpCounter = undefined;
+  ipCounter.spillArrays = spillIpRun === undefined ? undefined : spillArrays;
   const ipRuns: SpilledIpRun[] = [];
   const writeRuns =
     spillIpRun &&
@@ -91,6 +97,7 @@ export async function processRange(
   // What the last chunks spilled, and the last pending keys' spill, go out before the take.
   if (writeRuns) await writeRuns();
   const aggregate = aggregator.result();
+  ipCounter.spillArrays = undefined;
   spareIpCounter = ipCounter;
   return {
     format: PARTIAL_FORMAT,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { MapResult, RangeTask, SourceRef } from "../contracts";
 import type { ByteSource } from "../core/byte-source";
 import type { ObjectStore } from "../core/object-store";
-import { encodeIpRun, encodePartial } from "../core/partial-codec";
+import { encodeIpRun, encodePartial, ipRunInPlace } from "../core/partial-codec";
 import { processRange } from "../core/process-range";
 import { workKeys } from "./layout";
 import { readPlan } from "./read-plan";
@@ -40,14 +40,25 @@ export async function mapRange({ task, work, openSource, ipTableSlots }: MapStag
     if (encoded.buffer !== encodeBuffer.buffer) encodeBuffer = new Uint8Array(encoded.buffer);
     return encoded;
   };
+  /** The run the counter wrote into the encode buffer's sections, until it is written away. */
+  let inPlace: ReturnType<typeof ipRunInPlace> | undefined;
   const parsed = await processRange(source, plan, task.index, {
     ...(ipTableSlots === undefined ? {} : { ipTableSlots }),
     // A run goes out as it spills: the mapper holds one at a time, in memory it reuses.
     spillIpRun: async (run, ordinal) => {
       const key = workKeys.ipRun(plan.runId, task.index, attempt, ordinal);
-      const { bytes, run: named } = encodeIpRun(run, key, encodeBuffer);
+      const laidOut = inPlace !== undefined && run.ends.buffer === inPlace.ends.buffer;
+      const { bytes, run: named } = laidOut ? inPlace!.finish(key) : encodeIpRun(run, key, encodeBuffer);
+      inPlace = undefined;
       await work.put(key, encode(bytes), "application/octet-stream");
       return named;
+    },
+    // The counter writes a run's sections straight into the encode buffer: it is free, as the
+    // run before was written away before the counter counted on.
+    spillArrays: (entries, keyBytes) => {
+      inPlace = ipRunInPlace(entries, keyBytes, encodeBuffer);
+      encode(inPlace.keys);
+      return inPlace;
     },
   });
   const partial = { ...parsed, seconds: (performance.now() - started) / 1000 };

@@ -16,6 +16,7 @@ import {
   encodePartial,
   IP_RUN_VERSION,
   ipCountsReadAgain,
+  ipRunInPlace,
 } from "../../functions/core/partial-codec";
 import { withFloatCounts } from "../helpers/decoded-partial";
 import { csvLine, EDGAR_HEADER, edgarRow, utf8 } from "../helpers/edgar-csv";
@@ -279,6 +280,35 @@ describe("encoding into a buffer to reuse", () => {
     const run = { keys, ends: Uint32Array.of(7, keys.length), counts: Uint32Array.of(3, 1) };
     const runInto = encodeIpRun(run, "k", new Uint8Array(4096).fill(0xff));
     expect(runInto.run).toEqual(encodeIpRun(run, "k").run);
+  });
+});
+
+describe("ipRunInPlace", () => {
+  /** A run laid out in `into` and written as a counter writes it: keys with 16 bytes past them. */
+  function writeInPlace(into: Uint8Array) {
+    const keys = utf8("1.2.3.a10.0.0.zzlong-host-name-past-fifteen");
+    const ends = Uint32Array.of(7, 15, keys.length);
+    const laid = ipRunInPlace(3, keys.length, into);
+    expect(laid.keys.length).toBe(keys.length + 16);
+    laid.keys.set(keys);
+    laid.keys.fill(0xee, keys.length); // what a padded write leaves past the last key
+    laid.ends.set(ends);
+    laid.counts.set([3, 1, 7]);
+    return { ...laid.finish("k"), keys, ends };
+  }
+
+  it("decodes as the run its counter wrote, and writes the same bytes into a dirty buffer as into a clean one", () => {
+    const clean = writeInPlace(new Uint8Array(0));
+    expect(decodeIpRun(clean.bytes, clean.run, "r")).toEqual({
+      keys: clean.keys,
+      ends: clean.ends,
+      counts: Uint32Array.of(3, 1, 7),
+    });
+    const dirtyBuffer = new Uint8Array(4096).fill(0xa5);
+    const dirty = writeInPlace(dirtyBuffer);
+    expect(dirty.bytes.buffer).toBe(dirtyBuffer.buffer);
+    expect(Buffer.from(dirty.bytes).equals(Buffer.from(clean.bytes))).toBe(true);
+    expect(dirty.run).toEqual(clean.run);
   });
 });
 
