@@ -41,7 +41,7 @@ const INITIAL_SLOTS = 1 << 11;
  * keys, the distinct IPs of a 64 MiB range (the Lambdas' default; a synthetic day has ~210,000)
  * with room, in 12 MiB of table and 9 MiB of sort arrays. A larger range spills rather than grow
  * its table, so a mapper's memory is set by this bound, not by its range or its data. The local
- * engine maps a few large ranges and asks for 2^20 (LOCAL_TABLE_SLOTS): a spill costs the reducer
+ * engine maps a few large ranges and asks for 2^20 (LOCAL_IP_TABLE_SLOTS): a spill costs the reducer
  * the merge of the keys two runs share.
  */
 export const MAX_TABLE_SLOTS = 1 << 19;
@@ -95,7 +95,7 @@ export class ByteCounter {
   /**
    * With reuseSpillArrays, the arrays a spilled run is written into, again at each spill: a
    * mapper that writes its runs away makes no garbage of them (the collector let a 512 MiB
-   * range's runs pile up to 40 MB past what it held). Their DataView writes the keys.
+   * range's runs pile up to 40 MB past what it held).
    */
   private readonly reuseSpillArrays: boolean;
   /**
@@ -104,7 +104,6 @@ export class ByteCounter {
    */
   spillArrays: SpillArrays | undefined;
   private spillKeys = new Uint8Array(0);
-  private spillKeysView = new DataView(this.spillKeys.buffer);
   private spillEnds = new Uint32Array(0);
   private spillCounts = new Uint32Array(0);
 
@@ -274,30 +273,30 @@ export class ByteCounter {
     return { keys, ends, counts };
   }
 
-  /** n sorted inline keys and their counts written into the spill arrays, grown to hold them. */
+  /** n sorted inline keys and their counts written into the spill arrays (lent, or its own). */
   private intoSpillArrays(sorted: Int32Array, sortedCounts: Float64Array, n: number): IpCounts {
     const bytes = inlineKeyBytes(sorted, n);
-    if (this.spillArrays !== undefined) {
-      const lent = this.spillArrays(n, bytes);
-      const view = new DataView(lent.keys.buffer, lent.keys.byteOffset, lent.keys.byteLength);
-      writeKeysPadded(sorted, n, view, lent.ends);
-      lent.counts.set(sortedCounts.subarray(0, n));
-      return { keys: lent.keys.subarray(0, bytes), ends: lent.ends, counts: lent.counts };
-    }
-    // Each key is written as its slot's 16 bytes (writeKeysPadded): the slack takes the last's.
-    if (this.spillKeys.length < bytes + SPILL_KEY_SLACK) {
-      this.spillKeys = new Uint8Array(Math.ceil(bytes * 1.25) + SPILL_KEY_SLACK);
-      this.spillKeysView = new DataView(this.spillKeys.buffer);
+    const into = this.spillArrays === undefined ? this.ownSpillArrays(n, bytes) : this.spillArrays(n, bytes);
+    const view = new DataView(into.keys.buffer, into.keys.byteOffset, into.keys.byteLength);
+    writeKeysPadded(sorted, n, view, into.ends);
+    into.counts.set(sortedCounts.subarray(0, n));
+    return { keys: into.keys.subarray(0, bytes), ends: into.ends, counts: into.counts };
+  }
+
+  /** The counter's own spill arrays (SpillArrays), grown to hold n keys of `keyBytes` bytes. */
+  private ownSpillArrays(n: number, keyBytes: number): ReturnType<SpillArrays> {
+    if (this.spillKeys.length < keyBytes + SPILL_KEY_SLACK) {
+      this.spillKeys = new Uint8Array(Math.ceil(keyBytes * 1.25) + SPILL_KEY_SLACK);
     }
     if (this.spillEnds.length < n) {
       this.spillEnds = new Uint32Array(Math.ceil(n * 1.25));
       this.spillCounts = new Uint32Array(this.spillEnds.length);
     }
-    const ends = this.spillEnds.subarray(0, n);
-    writeKeysPadded(sorted, n, this.spillKeysView, ends);
-    const counts = this.spillCounts.subarray(0, n);
-    counts.set(sortedCounts.subarray(0, n));
-    return { keys: this.spillKeys.subarray(0, bytes), ends, counts };
+    return {
+      keys: this.spillKeys.subarray(0, keyBytes + SPILL_KEY_SLACK),
+      ends: this.spillEnds.subarray(0, n),
+      counts: this.spillCounts.subarray(0, n),
+    };
   }
 
   /**

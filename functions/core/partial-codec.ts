@@ -102,20 +102,15 @@ export function ipRunInPlace(
   const countsAt = align8(endsAt + 4 * entries);
   const keysAt = align8(countsAt + 4 * entries);
   const size = align8(keysAt + keyBytes);
-  const room = Math.max(size, keysAt + keyBytes + SPILL_KEY_SLACK);
-  const buffer =
-    into.length >= room ? into.subarray(0, room) : new Uint8Array(Math.ceil(room * 1.25)).subarray(0, room);
+  const buffer = bufferFor(Math.max(size, keysAt + keyBytes + SPILL_KEY_SLACK), into);
   const base = buffer.byteOffset;
   return {
     ends: new Uint32Array(buffer.buffer, base + endsAt, entries),
     counts: new Uint32Array(buffer.buffer, base + countsAt, entries),
     keys: buffer.subarray(keysAt, keysAt + keyBytes + SPILL_KEY_SLACK),
     finish(key) {
-      const out = Buffer.from(buffer.buffer, base, size);
-      out.write(IP_RUN_MAGIC, 0, "latin1");
-      out.writeUInt32LE(IP_RUN_VERSION, 8);
-      out.writeUInt32LE(header.length, 12);
-      header.copy(out, PREFIX_BYTES);
+      const out = buffer.subarray(0, size);
+      writePrefix(out, IP_RUN_MAGIC, IP_RUN_VERSION, header);
       out.fill(0, PREFIX_BYTES + header.length, endsAt);
       out.fill(0, endsAt + 4 * entries, countsAt);
       out.fill(0, countsAt + 4 * entries, keysAt);
@@ -195,17 +190,8 @@ function layOut(magic: string, version: number, doc: object, arrays: Arrays, int
   const header = Buffer.from(JSON.stringify(doc), "utf8");
   let size = align8(PREFIX_BYTES + header.length);
   for (const [, , a] of arrays) size += align8(a.byteLength);
-  // A buffer to reuse that is too small gives way to one with room for growth.
-  const out =
-    into === undefined
-      ? Buffer.alloc(size)
-      : into.length >= size
-        ? Buffer.from(into.buffer, into.byteOffset, size)
-        : Buffer.alloc(Math.ceil(size * 1.25)).subarray(0, size);
-  out.write(magic, 0, "latin1");
-  out.writeUInt32LE(version, 8);
-  out.writeUInt32LE(header.length, 12);
-  header.copy(out, PREFIX_BYTES);
+  const out = into === undefined ? Buffer.alloc(size) : bufferFor(size, into);
+  writePrefix(out, magic, version, header);
   let at = PREFIX_BYTES + header.length;
   for (const [, , a] of arrays) {
     out.fill(0, at, align8(at));
@@ -215,6 +201,24 @@ function layOut(magic: string, version: number, doc: object, arrays: Arrays, int
   }
   out.fill(0, at, size);
   return out;
+}
+
+/**
+ * `size` bytes to write an object into: the start of `into` when it is large enough (a buffer a
+ * mapper reuses), else a fresh buffer with room for growth.
+ */
+function bufferFor(size: number, into: Uint8Array): Buffer {
+  return into.length >= size
+    ? Buffer.from(into.buffer, into.byteOffset, size)
+    : Buffer.alloc(Math.ceil(size * 1.25)).subarray(0, size);
+}
+
+/** The 16-byte prefix (magic, version, header length) and the header after it. */
+function writePrefix(out: Buffer, magic: string, version: number, header: Buffer): void {
+  out.write(magic, 0, "latin1");
+  out.writeUInt32LE(version, 8);
+  out.writeUInt32LE(header.length, 12);
+  header.copy(out, PREFIX_BYTES);
 }
 
 export function decodePartial(bytes: Uint8Array, where: string): RangePartial {
