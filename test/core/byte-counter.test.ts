@@ -72,6 +72,11 @@ const nearLimitArb = fc
     return k;
   });
 
+/** Distinct keys for a table of a few slots: drawn ones, and up to 400 more that fill it. */
+const spillingKeysArb = fc
+  .tuple(fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 300 }), fc.integer({ min: 0, max: 400 }))
+  .map(([drawn, spread]) => [...drawn, ...Array.from({ length: spread }, (_, i) => utf8(`10.0.${i}.z`))]);
+
 /**
  * Keys of 1-15 bytes over all byte values: no long key, so the radix sort runs. Shared stems
  * make the later bytes decide too, not only the first four.
@@ -310,12 +315,10 @@ describe("ByteCounter", () => {
   it("bounded to a few slots, spills sorted runs and takes them merged: the same entries as a plain Map (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 300 }),
-        fc.integer({ min: 0, max: 400 }),
+        spillingKeysArb,
         fc.constantFrom(4, 8, 64),
         fc.integer({ min: 1, max: 3 }),
-        (drawn, spread, maxSlots, rounds) => {
-          const distinct = [...drawn, ...Array.from({ length: spread }, (_, i) => utf8(`10.0.${i}.z`))];
+        (distinct, maxSlots, rounds) => {
           const counter = new ByteCounter(0, maxSlots);
           for (let r = 0; r < rounds; r++) {
             // Each key r + 1 times, spread over the round, so that a key is in several runs.
@@ -336,13 +339,11 @@ describe("ByteCounter", () => {
   it("spilled runs taken out as they come, and the take after them, add up to a plain Map: each sorted (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(keyArb, nearLimitArb), { maxLength: 300 }),
-        fc.integer({ min: 0, max: 400 }),
+        spillingKeysArb,
         fc.constantFrom(4, 8, 64),
         fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 6 }),
         fc.boolean(),
-        (drawn, spread, maxSlots, takeAt, reuseSpillArrays) => {
-          const distinct = [...drawn, ...Array.from({ length: spread }, (_, i) => utf8(`10.0.${i}.z`))];
+        (distinct, maxSlots, takeAt, reuseSpillArrays) => {
           // Twice over, so that keys repeat across runs.
           const keys = [...distinct, ...distinct.slice().reverse()];
           const counter = new ByteCounter(0, maxSlots, { reuseSpillArrays });
