@@ -14,7 +14,7 @@ import { PipelineDashboard } from "./constructs/pipeline-dashboard";
 import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
 import { RANGE_RESULTS_KEYS } from "./constructs/pipeline-tasks";
 import { UploadTrigger } from "./constructs/upload-trigger";
-import { pipelineEnvironment } from "./lambda-environment";
+import { pipelineEnvironment, REDUCE_MALLOC_TUNABLES } from "./lambda-environment";
 import { grantListing, grantObjects } from "./s3-access";
 
 export interface PipelineStackProps extends StackProps {
@@ -55,7 +55,12 @@ export class PipelineStack extends Stack {
       maxInflatedBytes: config.maxInflatedBytes,
       ipTableSlots: config.mapIpTableSlots,
     });
-    const stage = (id: "Inflate" | "Plan" | "Map" | "Reduce", description: string) => {
+    /** `processEnvironment`: variables read when the function's process starts (a local pool's threads share one). */
+    const stage = (
+      id: "Inflate" | "Plan" | "Map" | "Reduce",
+      description: string,
+      processEnvironment: Readonly<Record<string, string>> = {},
+    ) => {
       const role = id.toLowerCase() as "inflate" | "plan" | "map" | "reduce";
       return new EtlFunction(this, id, {
         entry: `functions/${role}/handler.ts`,
@@ -64,7 +69,7 @@ export class PipelineStack extends Stack {
         timeoutSeconds: config.functions[role].timeoutSeconds,
         architecture: config.architecture,
         logRetentionDays: config.logRetentionDays,
-        environment,
+        environment: { ...environment, ...processEnvironment },
       });
     };
 
@@ -89,7 +94,9 @@ export class PipelineStack extends Stack {
     grantObjects(map, work, ["s3:GetObject"], [WORK_PLANS], "reads the run's plan");
     grantObjects(map, work, ["s3:PutObject"], [WORK_PARTIALS], "writes its range's partial");
 
-    const reduce = stage("Reduce", "Merges the partials and writes the Parquet tables and reports").function;
+    const reduce = stage("Reduce", "Merges the partials and writes the Parquet tables and reports", {
+      GLIBC_TUNABLES: REDUCE_MALLOC_TUNABLES,
+    }).function;
     grantObjects(
       reduce,
       work,

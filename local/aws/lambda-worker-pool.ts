@@ -16,6 +16,29 @@ export const HANDLER_MODULES: Record<PipelineFunction, string> = {
   Reduce: new URL("../../functions/reduce/handler.ts", import.meta.url).href,
 };
 
+/**
+ * Variables a process reads when it starts (Node's options, glibc's malloc tunables): a
+ * function may have its own on Lambda, but the pool's threads live in this process, started
+ * before them, and cannot apply them.
+ */
+const PROCESS_START_VARIABLES = ["NODE_OPTIONS", "GLIBC_TUNABLES"] as const;
+
+/**
+ * The one environment the pool's threads get: the functions' own, which must agree but for
+ * PROCESS_START_VARIABLES, which are left out.
+ */
+export function poolEnvironment(functions: SynthesizedPipeline["functions"]): Record<string, string> {
+  const environments = Object.values(functions).map(({ environment }) => {
+    const thread = { ...environment };
+    for (const name of PROCESS_START_VARIABLES) delete thread[name];
+    return thread;
+  });
+  if (new Set(environments.map((e) => JSON.stringify(e))).size !== 1) {
+    throw new Error("the pipeline's functions have different environments; one pool cannot serve them all");
+  }
+  return environments[0]!;
+}
+
 export interface LambdaWorkerPool {
   readonly invoke: LambdaInvoker;
   close(): Promise<void>;
@@ -26,12 +49,7 @@ export function startLambdaWorkerPool(
   extraEnv: Record<string, string>,
   size?: number,
 ): LambdaWorkerPool {
-  const environments = Object.values(pipeline.functions).map((f) => JSON.stringify(f.environment));
-  if (new Set(environments).size !== 1) {
-    throw new Error("the pipeline's functions have different environments; one pool cannot serve them all");
-  }
-  const environment = { ...pipeline.functions.Map.environment, ...extraEnv };
-  delete environment.NODE_OPTIONS;
+  const environment = { ...poolEnvironment(pipeline.functions), ...extraEnv };
   const functionByArn = new Map(
     (Object.keys(pipeline.functions) as PipelineFunction[]).map((name) => [
       pipeline.functions[name].arn,

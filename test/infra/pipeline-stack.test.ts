@@ -14,6 +14,7 @@ import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import cdkJson from "../../cdk.json";
 import { DEFAULT_RUN_OPTIONS } from "../../functions/contracts";
+import { REDUCE_MALLOC_TUNABLES } from "../../infra/lambda-environment";
 import { createPipelineApp } from "../../infra/pipeline-app";
 import type { PipelineStack } from "../../infra/pipeline-stack";
 
@@ -231,6 +232,13 @@ describe("PipelineStack with cdk.json's context", () => {
         4,
       );
     });
+  });
+
+  it("only the reduce function sets glibc's malloc tunables, read when its process starts", () => {
+    const tunables = Object.values(template.findResources("AWS::Lambda::Function"))
+      .map((f) => [f.Properties.Description, f.Properties.Environment?.Variables?.GLIBC_TUNABLES] as const)
+      .filter(([, t]) => t !== undefined);
+    expect(tunables).toEqual([[expect.stringMatching(/^Merges the partials/), REDUCE_MALLOC_TUNABLES]]);
   });
 
   describe("least privilege", () => {
